@@ -1,0 +1,33 @@
+"""Roles, and what each role may do. Pure: no Telegram, no SQL."""
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    KADER = "kader"
+    BIDAN = "bidan"
+    PERANGKAT_DESA = "perangkat_desa"
+    KOORDINATOR = "koordinator"
+    ADMIN = "admin"
+
+
+REPORTERS = frozenset({Role.KADER, Role.BIDAN})
+VILLAGE_ROLES = frozenset({Role.KADER, Role.BIDAN, Role.PERANGKAT_DESA})
+
+# Commands each role sees in /bantuan and in its Telegram command menu, in menu order.
+COMMANDS: dict[Role, tuple[str, ...]] = {
+    Role.KADER: ("lapor", "rumahtangga", "pengingat", "bahasa", "bantuan"),
+    Role.BIDAN: ("lapor", "rumahtangga", "pengingat", "bahasa", "bantuan"),
+    Role.PERANGKAT_DESA: ("ekspor", "pengingat", "bahasa", "bantuan"),
+    Role.KOORDINATOR: ("ekspor", "pengingat", "buka", "bahasa", "bantuan"),
+    Role.ADMIN: ("undang", "ekspor", "pengingat", "buka", "audit", "bahasa", "bantuan"),
+}
+GUEST_COMMANDS: tuple[str, ...] = ("start", "bahasa", "bantuan")
+# Commands inside a guided form, for every registered person.
+FORM_COMMANDS: tuple[str, ...] = ("kembali", "lewati", "batal")
+
+
+def may_use(role: Role | None, command: str) -> bool:
+    """Whether a user with ``role`` (None: not registered) may run ``/command``."""
+    if command in GUEST_COMMANDS:
+        return True
+    return role is not None and (command in COMMANDS[role] or command in FORM_COMMANDS)
