@@ -1,0 +1,161 @@
+"""SQLite through aiosqlite: one writer connection (writes serialised by a lock) and one
+reader connection (WAL lets it read committed data while a write is under way)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+_LOCK_RETRIES = (0.05, 0.2, 0.5, 1.0, 2.0)
+
+
+class DatabaseError(Exception):
+    """The database cannot be used (corrupt, unreadable, or from a newer version)."""
+
+
+async def _connect(path: Path | str) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class Database:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate: bool = True, check: bool = True) -> Database:
+        db = cls(path)
+        db.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db._writer = await _connect(db.path)
+            await db._writer.execute("PRAGMA journal_mode = WAL")
+            if check:
+                await db._check_integrity()
+            if migrate:
+                await db.migrate()
+            db._reader = await _connect(db.path)
+        except sqlite3.DatabaseError as exc:
+            await db.close()
+            raise DatabaseError(f"{db.path}: {exc}") from None
+        except BaseException:
+            await db.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def _check_integrity(self) -> None:
+        rows = await (await self._writer.execute("PRAGMA quick_check")).fetchall()
+        result = [row[0] for row in rows]
+        if result != ["ok"]:
+            raise DatabaseError(f"{self.path} is damaged ({'; '.join(result[:3])})")
+
+    # -- migrations -------------------------------------------------------------------------
+    async def schema_version(self) -> int:
+        return (await (await self._writer.execute("PRAGMA user_version")).fetchone())[0]
+
+    async def migrate(self) -> list[int]:
+        """Apply numbered migrations not applied yet; each sets PRAGMA user_version itself."""
+        applied = []
+        current = await self.schema_version()
+        migrations = available_migrations()
+        newest = max(migrations, default=0)
+        if current > newest:
+            raise DatabaseError(f"{self.path} comes from a newer Lapor Desa (schema {current} > {newest})")
+        for number, path in sorted(migrations.items()):
+            if number <= current:
+                continue
+            script = path.read_text(encoding="utf-8")
+            # executescript commits first, so each script carries its own BEGIN ... COMMIT.
+            await self._writer.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            log.info("applied migration %s", path.name)
+            applied.append(number)
+        return applied
+
+    # -- writing ----------------------------------------------------------------------------
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time for the whole process (BEGIN IMMEDIATE ... COMMIT)."""
+        async with self._write_lock:
+            await self._begin()
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE, retried with backoff when another process holds the write lock."""
+        for delay in (*_LOCK_RETRIES, None):
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or delay is None:
+                    raise
+                log.warning("database is locked by another writer; retrying in %.2fs", delay)
+                await asyncio.sleep(delay)
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """A single write statement in its own transaction; returns lastrowid."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(sql, tuple(params))
+            return cursor.lastrowid
+
+    # -- reading ----------------------------------------------------------------------------
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self._reader.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        async with self._reader.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchval(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def iterate(self, sql: str, params: Iterable[Any] = (), batch: int = 2000) -> AsyncIterator[sqlite3.Row]:
+        async with self._reader.execute(sql, tuple(params)) as cursor:
+            while rows := await cursor.fetchmany(batch):
+                for row in rows:
+                    yield row
+
+    # -- backups ----------------------------------------------------------------------------
+    async def backup_to(self, target: Path) -> None:
+        """An online, consistent copy (VACUUM INTO) that includes what is still in the WAL."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        await self._reader.execute("VACUUM INTO ?", (str(target),))
+
+
+def available_migrations() -> dict[int, Path]:
+    found = {}
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        match = re.match(r"^(\d{4})_", path.name)
+        if match:
+            found[int(match[1])] = path
+    return found

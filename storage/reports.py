@@ -1,0 +1,275 @@
+"""Drafts (saved answer by answer), guided-conversation sessions, and submitted reports with
+every revision kept. A submission is one transaction: either the old state or the new one."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.clock import Clock, from_iso, iso
+from domain.formflow import changed_answers
+from domain.models import User
+from storage.audit import Audit
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: int
+    form_id: str
+    posyandu_id: int
+    period: str
+    telegram_id: int
+    answers: dict[str, Any]
+    confirmed: dict[str, list[str]]  # question id -> soft rules confirmed when it was answered
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Session:
+    telegram_id: int
+    kind: str
+    draft_id: int | None
+    cursor: str | None
+    mode: str
+    wrong_tries: int
+    pending: dict = field(default_factory=dict)
+    nonce: int = 0
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report_id: int
+    revision: int
+    submitted_at: datetime
+    changes: dict[str, tuple[Any, Any]]
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    form_id: str
+    posyandu_id: int
+    period: str
+    revision: int
+    first_submitted_at: datetime
+    last_submitted_at: datetime
+
+
+class AlreadySubmitted(Exception):
+    """The same Telegram update tried to submit twice."""
+
+
+class Reports:
+    def __init__(self, db: Database, clock: Clock, audit: Audit):
+        self.db, self.clock, self.audit = db, clock, audit
+
+    # -- drafts ---------------------------------------------------------------------------
+    async def open_draft(self, form_id: str, posyandu_id: int, period: str, telegram_id: int,
+                         prefill: dict[str, Any] | None = None) -> Draft:
+        """This person's draft for the report, created (optionally prefilled) when missing."""
+        now = iso(self.clock.now())
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO drafts (form_id, posyandu_id, period, telegram_id, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (form_id, posyandu_id, period, telegram_id, now, now))
+            if cursor.rowcount and prefill:
+                await conn.executemany(
+                    "INSERT INTO draft_answers (draft_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)",
+                    [(cursor.lastrowid, q, _encode(v), now) for q, v in prefill.items()])
+        draft_id = await self.db.fetchval(
+            "SELECT id FROM drafts WHERE form_id = ? AND posyandu_id = ? AND period = ? AND telegram_id = ?",
+            (form_id, posyandu_id, period, telegram_id))
+        return await self.draft(draft_id)
+
+    async def draft(self, draft_id: int) -> Draft | None:
+        row = await self.db.fetchone("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+        if row is None:
+            return None
+        answers = await self.db.fetchall(
+            "SELECT question_id, value, confirmed_rules FROM draft_answers WHERE draft_id = ?", (draft_id,))
+        return Draft(id=row["id"], form_id=row["form_id"], posyandu_id=row["posyandu_id"], period=row["period"],
+                     telegram_id=row["telegram_id"], updated_at=from_iso(row["updated_at"]),
+                     answers={a["question_id"]: _decode(a["value"]) for a in answers},
+                     confirmed={a["question_id"]: json.loads(a["confirmed_rules"]) for a in answers
+                                if a["confirmed_rules"] != "[]"})
+
+    async def drafts_of(self, telegram_id: int) -> list[Draft]:
+        rows = await self.db.fetchall(
+            "SELECT id FROM drafts WHERE telegram_id = ? ORDER BY updated_at DESC", (telegram_id,))
+        return [await self.draft(r["id"]) for r in rows]
+
+    async def save_answer(self, draft_id: int, question_id: str, value: Any, *, confirmed: list[str] = (),
+                          removed: list[str] = (), session: Session | None = None) -> None:
+        """Store one answer (None = skipped), drop answers that no longer apply, and move the
+        session on, all in one transaction: what the person typed is never lost."""
+        now = iso(self.clock.now())
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO draft_answers (draft_id, question_id, value, confirmed_rules, answered_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (draft_id, question_id) DO UPDATE SET value = excluded.value, "
+                "confirmed_rules = excluded.confirmed_rules, answered_at = excluded.answered_at",
+                (draft_id, question_id, _encode(value), json.dumps(list(confirmed)), now))
+            await conn.executemany("DELETE FROM draft_answers WHERE draft_id = ? AND question_id = ?",
+                                   [(draft_id, q) for q in removed])
+            await conn.execute("UPDATE drafts SET updated_at = ? WHERE id = ?", (now, draft_id))
+            if session is not None:
+                await _write_session(conn, session, now)
+
+    async def discard_draft(self, draft_id: int) -> None:
+        await self.db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+
+    # -- sessions -------------------------------------------------------------------------
+    async def session(self, telegram_id: int) -> Session | None:
+        row = await self.db.fetchone("SELECT * FROM sessions WHERE telegram_id = ?", (telegram_id,))
+        if row is None:
+            return None
+        return Session(telegram_id=row["telegram_id"], kind=row["kind"], draft_id=row["draft_id"],
+                       cursor=row["cursor"], mode=row["mode"], wrong_tries=row["wrong_tries"],
+                       pending=json.loads(row["pending"]), nonce=row["nonce"], updated_at=from_iso(row["updated_at"]))
+
+    async def save_session(self, session: Session) -> None:
+        async with self.db.transaction() as conn:
+            await _write_session(conn, session, iso(self.clock.now()))
+
+    async def end_session(self, telegram_id: int) -> None:
+        await self.db.execute("DELETE FROM sessions WHERE telegram_id = ?", (telegram_id,))
+
+    async def busy_people(self, idle: timedelta) -> set[int]:
+        """People in the middle of a conversation (active within ``idle``)."""
+        since = iso(self.clock.now() - idle)
+        rows = await self.db.fetchall("SELECT telegram_id FROM sessions WHERE updated_at > ?", (since,))
+        return {r["telegram_id"] for r in rows}
+
+    # -- reports --------------------------------------------------------------------------
+    async def submit(self, draft: Draft, user: User, village_code: str, answers: dict[str, Any],
+                     update_id: int | None = None) -> Submitted:
+        """Turn the draft into the period's report or a new revision of it, in one transaction."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if update_id is not None and await _fetchval(
+                    conn, "SELECT 1 FROM report_revisions WHERE update_id = ?", (update_id,)):
+                raise AlreadySubmitted(update_id)
+            report = await (await conn.execute(
+                "SELECT id, latest_revision FROM reports WHERE form_id = ? AND posyandu_id = ? AND period = ?",
+                (draft.form_id, draft.posyandu_id, draft.period))).fetchone()
+            old = await _values(conn, report["id"], report["latest_revision"]) if report else {}
+            if report is None:
+                cursor = await conn.execute(
+                    "INSERT INTO reports (form_id, posyandu_id, village_code, period, latest_revision, "
+                    "first_submitted_at) VALUES (?, ?, ?, ?, 1, ?)",
+                    (draft.form_id, draft.posyandu_id, village_code, draft.period, iso(now)))
+                report_id, revision = cursor.lastrowid, 1
+            else:
+                report_id, revision = report["id"], report["latest_revision"] + 1
+                await conn.execute("UPDATE reports SET latest_revision = ? WHERE id = ?", (revision, report_id))
+            changes = changed_answers(old, answers)
+            cursor = await conn.execute(
+                "INSERT INTO report_revisions (report_id, revision, submitted_at, submitted_by, submitted_role, "
+                "update_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (report_id, revision, iso(now), user.telegram_id, user.role.value, update_id,
+                 json.dumps({k: list(v) for k, v in changes.items()}) if revision > 1 else "{}"))
+            await conn.executemany(
+                "INSERT INTO report_values (revision_id, question_id, value, confirmed_rules) VALUES (?, ?, ?, ?)",
+                [(cursor.lastrowid, q, _encode(v), json.dumps(draft.confirmed.get(q, [])))
+                 for q, v in answers.items()])
+            await conn.execute("DELETE FROM drafts WHERE id = ?", (draft.id,))
+            await conn.execute("DELETE FROM sessions WHERE telegram_id = ?", (user.telegram_id,))
+            await self.audit.record(conn, "report.revise" if revision > 1 else "report.submit",
+                                    actor_id=user.telegram_id, actor_role=user.role.value,
+                                    subject=f"{draft.form_id}/{draft.posyandu_id}/{draft.period}",
+                                    revision=revision, changed=sorted(changes) if revision > 1 else [])
+        return Submitted(report_id, revision, now, changes)
+
+    async def latest(self, form_id: str, posyandu_id: int, period: str) -> dict[str, Any] | None:
+        row = await self.db.fetchone(
+            "SELECT id, latest_revision FROM reports WHERE form_id = ? AND posyandu_id = ? AND period = ?",
+            (form_id, posyandu_id, period))
+        if row is None:
+            return None
+        rows = await self.db.fetchall(_VALUES_SQL, (row["id"], row["latest_revision"]))
+        return {r["question_id"]: _decode(r["value"]) for r in rows}
+
+    async def info(self, form_id: str, posyandu_id: int, period: str) -> ReportInfo | None:
+        row = await self.db.fetchone(
+            "SELECT r.*, v.submitted_at AS last_at FROM reports r JOIN report_revisions v "
+            "ON v.report_id = r.id AND v.revision = r.latest_revision "
+            "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?", (form_id, posyandu_id, period))
+        if row is None:
+            return None
+        return ReportInfo(form_id, posyandu_id, period, row["latest_revision"],
+                          from_iso(row["first_submitted_at"]), from_iso(row["last_at"]))
+
+    async def revisions(self, form_id: str, posyandu_id: int, period: str) -> list[dict]:
+        rows = await self.db.fetchall(
+            "SELECT v.revision, v.submitted_at, v.submitted_by, v.submitted_role, v.changes "
+            "FROM report_revisions v JOIN reports r ON r.id = v.report_id "
+            "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ? ORDER BY v.revision",
+            (form_id, posyandu_id, period))
+        return [dict(r) | {"changes": json.loads(r["changes"])} for r in rows]
+
+    async def submitted_keys(self, period: str) -> set[tuple[str, int]]:
+        rows = await self.db.fetchall("SELECT form_id, posyandu_id FROM reports WHERE period = ?", (period,))
+        return {(r["form_id"], r["posyandu_id"]) for r in rows}
+
+    # -- locks ----------------------------------------------------------------------------
+    async def unlock(self, form_id: str, posyandu_id: int, period: str, by: User, days: int = 7) -> datetime:
+        now = self.clock.now()
+        until = now + timedelta(days=days)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO unlocks (form_id, posyandu_id, period, unlocked_by, unlocked_at, until) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET unlocked_by = excluded.unlocked_by, "
+                "unlocked_at = excluded.unlocked_at, until = excluded.until",
+                (form_id, posyandu_id, period, by.telegram_id, iso(now), iso(until)))
+            await self.audit.record(conn, "report.unlock", actor_id=by.telegram_id, actor_role=by.role.value,
+                                    subject=f"{form_id}/{posyandu_id}/{period}", days=days)
+        return until
+
+    async def unlocked(self, form_id: str, posyandu_id: int, period: str) -> bool:
+        until = await self.db.fetchval(
+            "SELECT until FROM unlocks WHERE form_id = ? AND posyandu_id = ? AND period = ?",
+            (form_id, posyandu_id, period))
+        return until is not None and from_iso(until) > self.clock.now()
+
+    async def unlocked_periods(self, form_id: str, posyandu_id: int) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT period FROM unlocks WHERE form_id = ? AND posyandu_id = ? AND until > ?",
+            (form_id, posyandu_id, iso(self.clock.now())))
+        return [r["period"] for r in rows]
+
+
+async def _write_session(conn, session: Session, now: str) -> None:
+    await conn.execute(
+        "INSERT INTO sessions (telegram_id, kind, draft_id, household_id, cursor, mode, wrong_tries, pending, "
+        "nonce, updated_at) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
+        "kind = excluded.kind, draft_id = excluded.draft_id, cursor = excluded.cursor, mode = excluded.mode, "
+        "wrong_tries = excluded.wrong_tries, pending = excluded.pending, nonce = excluded.nonce, "
+        "updated_at = excluded.updated_at",
+        (session.telegram_id, session.kind, session.draft_id, session.cursor, session.mode, session.wrong_tries,
+         json.dumps(session.pending), session.nonce, now))
+
+
+_VALUES_SQL = ("SELECT question_id, value FROM report_values WHERE revision_id = "
+               "(SELECT id FROM report_revisions WHERE report_id = ? AND revision = ?)")
+
+
+async def _values(conn, report_id: int, revision: int) -> dict[str, Any]:
+    rows = await (await conn.execute(_VALUES_SQL, (report_id, revision))).fetchall()
+    return {r["question_id"]: _decode(r["value"]) for r in rows}
+
+
+async def _fetchval(conn, sql: str, params: tuple) -> Any:
+    row = await (await conn.execute(sql, params)).fetchone()
+    return None if row is None else row[0]
+
+
+def _encode(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _decode(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
