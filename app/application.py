@@ -1,0 +1,109 @@
+"""Composition: settings -> storage -> Application with handlers, persistence and jobs."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from zoneinfo import ZoneInfo
+
+from telegram import LinkPreviewOptions, Update
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
+                          ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
+
+from app.context import SERVICES_KEY, BotContext
+from app.services import Services
+from app.settings import Settings
+from domain.clock import Clock, SystemClock
+from domain.forms import load_forms
+from handlers import admin, common, coordination, errors
+from handlers.menus import set_default_menus
+from handlers import reminders as reminder_handlers  # reminders
+from storage import Storage
+from reminders.jobs import schedule_reminders  # reminders
+from storage.persistence import SqlitePersistence
+
+log = logging.getLogger(__name__)
+GATE_GROUP, MAIN_GROUP = -1, 0
+
+
+async def open_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Forms are checked before the database is touched: a broken form stops the start."""
+    forms = load_forms(settings.forms_dir)
+    clock = clock or SystemClock()
+    storage = await Storage.open(settings.database_path, clock)
+    return Services(settings=settings, storage=storage, forms=forms, clock=clock)
+
+
+def build_application(services: Services, *, request=None, updater: bool = True) -> Application:
+    settings = services.settings
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_url)
+        # No default parse_mode: PTB would add it to methods that do not take one. Texts are sent
+        # with parse_mode=HTML explicitly (BotContext.say, reply_html).
+        .defaults(Defaults(tzinfo=ZoneInfo(settings.default_timezone),
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(SqlitePersistence(services.storage.db, update_interval=settings.persistence_interval))
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=20,
+                                     group_time_period=60, max_retries=5))
+        .connection_pool_size(32).pool_timeout(30).connect_timeout(15).read_timeout(30).write_timeout(60)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if not updater:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data[SERVICES_KEY] = services
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    from conversations.forms_conversation import forms_conversation
+    from conversations.registration import registration_conversation
+    from conversations.export import export_conversation  # exports
+
+    application.add_handler(TypeHandler(Update, common.gate), group=GATE_GROUP)
+    for handler in (
+        registration_conversation(),
+        forms_conversation([reminder_handlers.report_button_handler()]),  # reminders: button entry
+        export_conversation(),  # exports: /ekspor
+        CommandHandler("bantuan", common.help_command),
+        CommandHandler("bahasa", common.language_command),
+        CallbackQueryHandler(common.language_chosen, pattern=r"^lang:"),
+        CommandHandler("undang", admin.invite_command),
+        CommandHandler("audit", admin.audit_command),
+        CommandHandler("buka", coordination.unlock_command),
+        CommandHandler("pengingat", reminder_handlers.reminders_command),  # reminders
+        CallbackQueryHandler(common.stale_button),
+        MessageHandler(filters.ALL, common.fallback_message),
+    ):
+        application.add_handler(handler, group=MAIN_GROUP)
+    application.add_handler(TypeHandler(Update, reminder_handlers.back_in_touch), group=MAIN_GROUP + 1)  # reminders
+    application.add_error_handler(errors.on_error)
+
+
+async def serve(settings: Settings) -> None:
+    """Run the bot with long polling until SIGINT/SIGTERM; storage opens first, closes last."""
+    services = await open_services(settings)
+    try:
+        application = build_application(services)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with application:  # initialize (reads persistence) ... shutdown (flushes it)
+            await set_default_menus(application.bot)
+            await application.start()
+            schedule_reminders(application)  # reminders: first run now = catch-up
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+            await services.storage.meta.set("bot_username", application.bot.username)
+            log.info("Lapor Desa is running as @%s", application.bot.username)
+            await stop.wait()
+            await application.updater.stop()
+            await application.stop()
+    finally:
+        await services.storage.close()
