@@ -1,0 +1,263 @@
+"""Input contract of the workbook builder.
+
+The builder never sees SQL or Telegram: it reads an :class:`ExportSource`.
+Catalogues and the village list are small and are read whole; everything that
+grows with villages x months x indicators (or with households) is an iterator
+that the builder consumes once per pass, so a storage layer can stream it
+straight from a cursor.
+
+Iterator orders (the builder relies on them and raises
+:class:`SourceOrderError` when a village-grouped stream is out of order):
+
+* ``villages()``: ascending village code (codes are fixed-width
+  ``PP.KK.CC.DDDD``, so this is also province, regency, district order).
+* ``village_values()``, ``completeness()``, ``household_values()``: grouped by
+  village in ascending village code; any order inside a village group (the
+  builder buffers one village's group at a time). Recommended inner order for
+  completeness: posyandu, form, period, which is the row order of
+  ``Kelengkapan``.
+* ``raw_values()`` and ``households()``: written in the order given; recommended
+  village code, posyandu, period, form, indicator (resp. village code, RW, RT).
+
+Values for periods outside ``Selection.periods`` are ignored. Memory use is
+bounded by the catalogues, the village list and one village's group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol, TypeAlias
+
+PERIOD_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+# A NIK (national identity number) is 16 digits; it must never reach a workbook.
+NIK_PATTERN = re.compile(r"\d{16}")
+
+MultichoiceValue: TypeAlias = Sequence[str] | Mapping[str, float]
+"""Selected option ids (one report), or option id -> count (an aggregate)."""
+
+Value: TypeAlias = int | float | bool | str | date | datetime | MultichoiceValue | None
+"""``None`` means missing and is written as an empty cell, never as 0."""
+
+
+class Language(StrEnum):
+    ID = "id"
+    EN = "en"
+
+
+class IndicatorKind(StrEnum):
+    COUNT = "count"
+    MEASURE = "measure"
+    YESNO = "yesno"
+    CHOICE = "choice"
+    MULTICHOICE = "multichoice"
+    TEXT = "text"
+    DATE = "date"
+    PERCENT = "percent"  # derived rate; values are fractions (0.853 = 85.3%)
+
+
+NUMERIC_KINDS = frozenset({IndicatorKind.COUNT, IndicatorKind.MEASURE,
+                           IndicatorKind.YESNO, IndicatorKind.PERCENT})
+
+
+class ReportStatus(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Generator:
+    """Who asked for the export: a role and a display name, never a NIK."""
+
+    role: str
+    display_name: str
+
+    def __post_init__(self) -> None:
+        if NIK_PATTERN.search(self.display_name):
+            raise ValueError("generated_by must not contain a NIK")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    periods: tuple[str, ...]  # "YYYY-MM", ascending
+    scope_label: str  # e.g. "Kabupaten Bandung"
+    generated_at: datetime  # naive local time
+    generated_by: Generator
+    language: Language = Language.ID
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "periods", tuple(self.periods))
+        for period in self.periods:
+            if not PERIOD_PATTERN.fullmatch(period):
+                raise ValueError(f"period {period!r} is not YYYY-MM")
+        if list(self.periods) != sorted(set(self.periods)):
+            raise ValueError("periods must be unique and ascending")
+        object.__setattr__(self, "language", Language(self.language))
+
+    @property
+    def latest(self) -> str:
+        return self.periods[-1]
+
+    @property
+    def previous(self) -> str | None:
+        return self.periods[-2] if len(self.periods) > 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One catalogue entry, labels already in the selection's language."""
+
+    id: str
+    form_id: str
+    form_title: str
+    label: str
+    unit: str
+    definition: str
+    kind: IndicatorKind
+    options: tuple[Option, ...] = ()  # choice and multichoice kinds
+    formula: str | None = None  # derived (percent) indicators
+    key: bool = False  # headline indicator shown in Ringkasan and Grafik
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Posyandu:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Village:
+    code: str  # Kemendagri PP.KK.CC.DDDD
+    name: str
+    district: Area
+    regency: Area
+    province: Area
+    posyandu: tuple[Posyandu, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VillageValue:
+    """A value aggregated per village and month (derived rates included)."""
+
+    village_code: str
+    period: str
+    indicator_id: str
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class RawValue:
+    """One answer of one posyandu report, as submitted (latest revision)."""
+
+    period: str
+    village_code: str
+    posyandu_id: str
+    posyandu_name: str
+    form_id: str
+    indicator_id: str
+    value: Value
+    revision: int
+    submitted_at: datetime  # naive local time
+    submitted_by_role: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompletenessEntry:
+    """One expected report (posyandu x form x month) and what became of it."""
+
+    village_code: str
+    posyandu_id: str
+    posyandu_name: str
+    form_id: str
+    period: str
+    status: ReportStatus
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdIndicator:
+    id: str
+    label: str
+    unit: str
+    definition: str
+    kind: IndicatorKind = IndicatorKind.COUNT  # COUNT or PERCENT (a share)
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdValue:
+    village_code: str
+    period: str
+    indicator_id: str
+    value: int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdRecord:
+    """A household under a pseudonym: no names, no NIK, no KK number."""
+
+    pseudonym: str
+    village_code: str
+    rw: str
+    rt: str
+    flags: frozenset[str] = field(default_factory=frozenset)  # ids of household_flags()
+
+
+class ExportSource(Protocol):
+    """What the storage layer provides for one export (see module docstring)."""
+
+    selection: Selection
+
+    def indicators(self) -> Sequence[Indicator]:
+        """Catalogue in display order."""
+
+    def villages(self) -> Iterable[Village]:
+        """Villages in scope, ascending code."""
+
+    def village_values(self, indicator_ids: Collection[str] | None = None) -> Iterable[VillageValue]:
+        """Grouped by ascending village code; only ``indicator_ids`` when given
+        (an empty collection means none, not all)."""
+
+    def raw_values(self) -> Iterable[RawValue]:
+        """The long table, in the order it should appear."""
+
+    def completeness(self) -> Iterable[CompletenessEntry]:
+        """Every expected report, grouped by ascending village code."""
+
+    def household_indicators(self) -> Sequence[HouseholdIndicator]:
+        """Household catalogue in display order."""
+
+    def household_values(self) -> Iterable[HouseholdValue]:
+        """Grouped by ascending village code."""
+
+    def household_flags(self) -> Sequence[Option]:
+        """Columns of the household list, in display order."""
+
+    def households(self) -> Iterable[HouseholdRecord] | None:
+        """Pseudonymous household list, or None when the viewer may not see it."""
+
+
+class ExportError(Exception):
+    """Base of the errors the bot turns into a message."""
+
+
+class EmptySelection(ExportError):
+    """No villages, or nothing reported, for the selection: send a message, not a file."""
+
+
+class SourceOrderError(ExportError):
+    """A stream broke the documented order or names a village outside the selection."""

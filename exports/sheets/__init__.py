@@ -1,0 +1,1 @@
+"""One module per sheet; each writes its sheet(s) from an ExportContext."""
