@@ -1,0 +1,41 @@
+import pytest
+
+from localbotapi import LocalBotApi
+from storage import Storage
+from tests.support.harness import make_settings, new_clock, running_bot, seed
+
+
+@pytest.fixture
+def clock():
+    return new_clock()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def storage(settings, clock):
+    store = await Storage.open(settings.database_path, clock)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def posyandu_ids(storage):
+    return await seed(storage)
+
+
+@pytest.fixture
+def server():
+    with LocalBotApi() as api:
+        yield api
+    assert api.violations == [], f"the bot sent invalid Bot API requests: {api.violations}"
+
+
+@pytest.fixture
+async def bot(server, tmp_path, storage, clock, posyandu_ids):
+    settings = make_settings(tmp_path, server)
+    async with running_bot(server, settings, storage, clock) as application:
+        yield application
