@@ -1,3 +1,6 @@
+import threading
+import time
+
 import pytest
 
 from localbotapi import LocalBotApi
@@ -39,3 +42,20 @@ async def bot(server, tmp_path, storage, clock, posyandu_ids):
     settings = make_settings(tmp_path, server)
     async with running_bot(server, settings, storage, clock) as application:
         yield application
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_database_threads():
+    """An unclosed aiosqlite connection keeps a non-daemon thread alive, and the test run then
+    never exits: every test must close what it opens."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 2
+    while leaked := _database_threads() - before:
+        if time.monotonic() > deadline:
+            pytest.fail(f"unclosed database connection(s) left running: {sorted(t.name for t in leaked)}")
+        time.sleep(0.01)
+
+
+def _database_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.is_alive() and "_connection_worker_thread" in t.name}
