@@ -11,6 +11,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
 
 from app.context import SERVICES_KEY, BotContext
+from app.polling import Poller
 from app.services import Services
 from app.settings import Settings
 from domain.clock import Clock, SystemClock
@@ -23,7 +24,7 @@ from reminders.jobs import schedule_reminders  # reminders
 from storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
-GATE_GROUP, MAIN_GROUP = -1, 0
+GATE_GROUP, REPLAY_GROUP, MAIN_GROUP = -2, -1, 0
 
 
 async def open_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -34,7 +35,7 @@ async def open_services(settings: Settings, clock: Clock | None = None) -> Servi
     return Services(settings=settings, storage=storage, forms=forms, clock=clock)
 
 
-def build_application(services: Services, *, request=None, updater: bool = True) -> Application:
+def build_application(services: Services, *, request=None) -> Application:
     settings = services.settings
     builder = (
         ApplicationBuilder()
@@ -53,9 +54,7 @@ def build_application(services: Services, *, request=None, updater: bool = True)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if not updater:
-        builder = builder.updater(None)
-    application = builder.build()
+    application = builder.updater(None).build()  # app.polling.Poller fetches the updates
     application.bot_data[SERVICES_KEY] = services
     add_handlers(application)
     return application
@@ -65,8 +64,10 @@ def add_handlers(application: Application) -> None:
     from conversations.forms_conversation import forms_conversation
     from conversations.registration import registration_conversation
     from conversations.export import export_conversation  # exports
+    from conversations.replay import skip_if_handled
 
     application.add_handler(TypeHandler(Update, common.gate), group=GATE_GROUP)
+    application.add_handler(TypeHandler(Update, skip_if_handled), group=REPLAY_GROUP)
     for handler in (
         registration_conversation(),
         forms_conversation([reminder_handlers.report_button_handler()]),  # reminders: button entry
@@ -99,11 +100,10 @@ async def serve(settings: Settings) -> None:
             await set_default_menus(application.bot)
             await application.start()
             schedule_reminders(application)  # reminders: first run now = catch-up
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
             await services.storage.meta.set("bot_username", application.bot.username)
+            await services.storage.updates.prune()
             log.info("Lapor Desa is running as @%s", application.bot.username)
-            await stop.wait()
-            await application.updater.stop()
+            await Poller(application, services.storage).run(stop)
             await application.stop()
     finally:
         await services.storage.close()

@@ -63,10 +63,15 @@ async def ask(update: Update, context: BotContext, run: Run, prefix: str = "") -
     session = replace(run.session, nonce=run.session.nonce + 1)
     await context.services.storage.reports.save_session(session)
     run.session = session
-    if session.cursor is None:
+    return await show(update, context, run, prefix)
+
+
+async def show(update: Update, context: BotContext, run: Run, prefix: str = "") -> str:
+    """Send the question under the cursor (or the review) again; buttons already sent stay valid."""
+    if run.session.cursor is None:
         text, keyboard = review(context, run)
     else:
-        text, keyboard = question_prompt(context, run, run.form.question(session.cursor))
+        text, keyboard = question_prompt(context, run, run.form.question(run.session.cursor))
     await context.say(update.effective_chat.id, Html(prefix + text), reply_markup=keyboard)
     return ANSWERING
 

@@ -16,7 +16,7 @@ from domain.forms import FormSpec
 from domain.models import Posyandu
 from domain.periods import Period
 from domain.texts import Html
-from storage.reports import AlreadySubmitted, Session
+from storage.reports import AlreadySubmitted, Session, SubmittedBy
 
 CHOOSING = "choosing"
 
@@ -177,14 +177,19 @@ async def _resume_draft(update, context: BotContext, session: Session, draft_id:
 
 # -- the engine's hooks for reports -------------------------------------------------------------
 async def _run(context: BotContext, session: Session, draft) -> Run:
-    services = context.services
-    form = services.forms[draft.form_id]
-    period = Period.parse(draft.period)
-    place = await services.storage.areas.posyandu(draft.posyandu_id)
-    previous = await services.storage.reports.latest(form.id, place.id, str(period.prev())) or {}
+    form = context.services.forms[draft.form_id]
+    title, frame = await _frame(context, form, draft.posyandu_id, draft.period)
+    return Run(form=form, draft=draft, session=session, context=frame, title=title)
+
+
+async def _frame(context: BotContext, form: FormSpec, posyandu_id: int, period_text: str
+                 ) -> tuple[str, formflow.Context]:
+    """The title a report is shown under, and what its rules see (last month's values)."""
+    period = Period.parse(period_text)
+    place = await context.services.storage.areas.posyandu(posyandu_id)
+    previous = await context.services.storage.reports.latest(form.id, place.id, str(period.prev())) or {}
     title = f"{form.title.get(context.language)} · {place.name} · {period.label(context.language)}"
-    return Run(form=form, draft=draft, session=session,
-               context=formflow.Context(prev=previous, month=period.month), title=title)
+    return title, formflow.Context(prev=previous, month=period.month)
 
 
 class ReportFinisher:
@@ -210,19 +215,31 @@ class ReportFinisher:
                                                             update_id=update.update_id)
         except AlreadySubmitted:
             return END
-        await context.say(update.effective_chat.id, receipt(context, run, answers, result.revision))
+        await context.say(update.effective_chat.id, receipt(context, run.form, run.title, run.context, answers,
+                                                            result.revision))
         return END
 
 
-def receipt(context: BotContext, run: Run, answers: dict, revision: int) -> Html:
-    lang, form, previous = context.language, run.form, run.context.prev
-    lines = [context.t("report.sent", title=run.title, revision=revision)]
+async def send_receipt_again(update: Update, context: BotContext, submitted: SubmittedBy) -> None:
+    """The update that made this revision came again: its receipt may never have arrived."""
+    form = context.services.forms.get(submitted.form_id)
+    if form is None:
+        return
+    title, frame = await _frame(context, form, submitted.posyandu_id, submitted.period)
+    await context.say(update.effective_chat.id,
+                      receipt(context, form, title, frame, submitted.answers, submitted.revision))
+
+
+def receipt(context: BotContext, form: FormSpec, title: str, frame: formflow.Context, answers: dict,
+            revision: int) -> Html:
+    lang, previous = context.language, frame.prev
+    lines = [context.t("report.sent", title=title, revision=revision)]
     for question in (q for q in form.questions if q.key and q.id in answers):
         value, before = answers[question.id], previous.get(question.id)
         change = _change(value, before, lang) if isinstance(value, int | float) and before is not None else ""
         lines.append(f"• {question.label.get(lang)}: <b>{display(question, value, lang)}</b>{change}")
-    now = formflow.derived_values(form, answers, run.context)
-    before = formflow.derived_values(form, previous, run.context) if previous else {}
+    now = formflow.derived_values(form, answers, frame)
+    before = formflow.derived_values(form, previous, frame) if previous else {}
     for derived in formflow.key_derived(form):
         if now.get(derived.id) is None:
             continue
@@ -301,7 +318,7 @@ async def other_command(update: Update, context: BotContext) -> str | int:
     from handlers.common import help_text
     session = await context.services.storage.reports.session(update.effective_user.id)
     if session is None:
-        return END
+        return await _as_if_no_form(update, context)
     if update.effective_message.text.split()[0][1:].split("@")[0] == "bantuan":
         await update.effective_message.reply_html(help_text(context))
     else:
@@ -310,3 +327,17 @@ async def other_command(update: Update, context: BotContext) -> str | int:
         return CHOOSING
     run = await engine.current_run(context, update.effective_user.id)
     return await engine.ask(update, context, run) if run else END
+
+
+async def _as_if_no_form(update: Update, context: BotContext) -> int:
+    """PTB's routing state still says a form is open, but the database says none is (it was sent,
+    or the state is older than a crash): handle the command as the rest of the bot would."""
+    from app.application import MAIN_GROUP
+    for handler in context.application.handlers.get(MAIN_GROUP, []):
+        if getattr(handler, "name", None) == "forms":
+            continue
+        check = handler.check_update(update)
+        if check is not None and check is not False:
+            await handler.handle_update(update, context.application, check, context)
+            break
+    return END

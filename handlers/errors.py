@@ -8,6 +8,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from app.context import BotContext
 from domain.texts import t
+from storage import note_update_failed
 
 log = logging.getLogger("lapordesa.errors")
 
@@ -15,6 +16,7 @@ log = logging.getLogger("lapordesa.errors")
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     where = _describe(update)
+    note_update_failed()  # if it was delivered again, show the person where they are
     if isinstance(error, Forbidden):
         log.info("person blocked the bot (%s)", where)
         return

@@ -6,13 +6,14 @@ from pathlib import Path
 from domain.clock import Clock, SystemClock
 from storage.areas import Areas
 from storage.audit import Audit
-from storage.db import Database, DatabaseError
+from storage.db import Database, DatabaseError, handling_update, note_update_failed
 from storage.meta import Meta
 from storage.reminders import Reminders  # reminders: sent-log
 from storage.reports import Reports
+from storage.updates import Updates
 from storage.users import Users
 
-__all__ = ["Storage", "Database", "DatabaseError"]
+__all__ = ["Storage", "Database", "DatabaseError", "handling_update", "note_update_failed"]
 
 
 class Storage:
@@ -27,6 +28,7 @@ class Storage:
         self.users = Users(db, clock, self.audit)
         self.reports = Reports(db, clock, self.audit)
         self.reminders = Reminders(db, clock)  # reminders: sent-log
+        self.updates = Updates(db)
 
     @classmethod
     async def open(cls, path: Path | str, clock: Clock | None = None, **options) -> Storage:

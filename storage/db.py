@@ -6,8 +6,10 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,34 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
 _LOCK_RETRIES = (0.05, 0.2, 0.5, 1.0, 2.0)
+
+
+@dataclass
+class HandledUpdate:
+    """The Telegram update being handled: did it change anything, did handling it fail?"""
+    update_id: int
+    recorded: bool = False
+    failed: bool = False
+
+
+_current_update: ContextVar[HandledUpdate | None] = ContextVar("current_update", default=None)
+
+
+@contextmanager
+def handling_update(update_id: int) -> Iterator[HandledUpdate]:
+    """While handling this Telegram update, every write transaction also records its id."""
+    handled = HandledUpdate(update_id)
+    token = _current_update.set(handled)
+    try:
+        yield handled
+    finally:
+        _current_update.reset(token)
+
+
+def note_update_failed() -> None:
+    """Handling the current update failed part-way (say, its reply could not be sent)."""
+    if (handled := _current_update.get()) is not None:
+        handled.failed = True
 
 
 class DatabaseError(Exception):
@@ -100,17 +130,26 @@ class Database:
 
     # -- writing ----------------------------------------------------------------------------
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction at a time for the whole process (BEGIN IMMEDIATE ... COMMIT)."""
+    async def transaction(self, *, records_update: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time for the whole process (BEGIN IMMEDIATE ... COMMIT).
+        Inside ``handling_update`` it also records the update as handled, atomically with its
+        effect, unless the write is only bookkeeping done before the update's real work."""
         async with self._write_lock:
             await self._begin()
             try:
+                handled = _current_update.get() if records_update else None
+                if handled is not None:
+                    await self._writer.execute(
+                        "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) "
+                        "VALUES (?, CAST(strftime('%s', 'now') AS INTEGER))", (handled.update_id,))
                 yield self._writer
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
             else:
                 await self._writer.execute("COMMIT")
+                if handled is not None:
+                    handled.recorded = True
 
     async def _begin(self) -> None:
         """BEGIN IMMEDIATE, retried with backoff when another process holds the write lock."""

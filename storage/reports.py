@@ -58,6 +58,16 @@ class ReportInfo:
     last_submitted_at: datetime
 
 
+@dataclass(frozen=True)
+class SubmittedBy:
+    """The revision a given Telegram update created, with its values: enough to send its receipt again."""
+    form_id: str
+    posyandu_id: int
+    period: str
+    revision: int
+    answers: dict[str, Any]
+
+
 class AlreadySubmitted(Exception):
     """The same Telegram update tried to submit twice."""
 
@@ -210,6 +220,16 @@ class Reports:
             "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ? ORDER BY v.revision",
             (form_id, posyandu_id, period))
         return [dict(r) | {"changes": json.loads(r["changes"])} for r in rows]
+
+    async def submitted_by_update(self, update_id: int) -> SubmittedBy | None:
+        row = await self.db.fetchone(
+            "SELECT r.id, r.form_id, r.posyandu_id, r.period, v.revision FROM report_revisions v "
+            "JOIN reports r ON r.id = v.report_id WHERE v.update_id = ?", (update_id,))
+        if row is None:
+            return None
+        values = await self.db.fetchall(_VALUES_SQL, (row["id"], row["revision"]))
+        return SubmittedBy(row["form_id"], row["posyandu_id"], row["period"], row["revision"],
+                           {r["question_id"]: _decode(r["value"]) for r in values})
 
     async def submitted_keys(self, period: str) -> set[tuple[str, int]]:
         rows = await self.db.fetchall("SELECT form_id, posyandu_id FROM reports WHERE period = ?", (period,))

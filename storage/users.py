@@ -98,7 +98,7 @@ class Users:
 
     async def ensure_admin(self, telegram_id: int, name: str) -> User:
         """Admins listed in the settings are registered on their first message."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(records_update=False) as conn:
             await conn.execute(
                 "INSERT INTO users (telegram_id, name, role, registered_at) VALUES (?, ?, 'admin', ?) "
                 "ON CONFLICT (telegram_id) DO UPDATE SET role = 'admin', active = 1",

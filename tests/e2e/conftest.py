@@ -196,6 +196,13 @@ def activity_date() -> tuple[str, str]:
     return day.strftime("%d-%m-%Y"), day.isoformat()
 
 
+def settled(world) -> None:
+    """Until the bot has finished every update it acted on (its replies sent, not only its
+    changes committed): a kill after this point is a kill between two updates."""
+    wait_until(lambda: world.scalar("SELECT COUNT(*) FROM handled_updates WHERE replied = 0") == 0,
+               what="the bot to finish handling what it took")
+
+
 def wait_until(condition, timeout: float = 10.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:

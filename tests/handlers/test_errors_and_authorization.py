@@ -25,7 +25,7 @@ async def test_an_exception_in_a_handler_is_logged_answered_politely_and_the_bot
     async def broken(update, context):
         raise RuntimeError("NIK 3204125708900001 must not be logged")
 
-    bot.add_handler(CommandHandler("rusak", broken), group=-2)
+    bot.add_handler(CommandHandler("rusak", broken), group=-3)  # before the gate
     admin = server.user(ADMIN_ID, "Admin")
     with caplog.at_level(logging.ERROR):
         admin.send("/rusak")

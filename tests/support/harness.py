@@ -1,11 +1,14 @@
 """A real Application, in the test's event loop, polling the local Bot API double."""
 from __future__ import annotations
 
+import asyncio
+
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.application import build_application
+from app.polling import Poller
 from app.services import Services
 from app.settings import REPO_DIR, Settings
 from domain.clock import FixedClock
@@ -53,11 +56,13 @@ async def running_bot(server: LocalBotApi, settings: Settings, storage: Storage,
     application = build_application(services)
     async with application:
         await application.start()
-        await application.updater.start_polling(poll_interval=0, timeout=1)
+        stop = asyncio.Event()
+        polling = asyncio.create_task(Poller(application, storage, timeout=1).run(stop))
         try:
             yield application
         finally:
-            await application.updater.stop()
+            stop.set()
+            await polling
             await application.stop()
 
 

@@ -1,0 +1,34 @@
+"""Which Telegram updates have already taken effect (see migration 0004)."""
+from __future__ import annotations
+
+from enum import Enum
+
+from storage.db import Database
+
+KEEP_SECONDS = 3 * 24 * 3600  # Telegram redelivers an unconfirmed update for up to 24 hours
+
+
+class Progress(Enum):
+    NEW = "new"            # never handled: handle it
+    APPLIED = "applied"    # its changes are committed, its replies may not have been sent
+    DONE = "done"          # committed and replied to
+
+
+class Updates:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def progress(self, update_id: int) -> Progress:
+        replied = await self.db.fetchval("SELECT replied FROM handled_updates WHERE update_id = ?", (update_id,))
+        return Progress.NEW if replied is None else Progress.DONE if replied else Progress.APPLIED
+
+    async def mark_replied(self, update_id: int) -> None:
+        await self.db.execute("UPDATE handled_updates SET replied = 1 WHERE update_id = ?", (update_id,))
+
+    async def prune(self, keep_seconds: int = KEEP_SECONDS) -> int:
+        """Forget updates older than Telegram would ever deliver again; returns how many."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM handled_updates WHERE handled_at < CAST(strftime('%s', 'now') AS INTEGER) - ?",
+                (keep_seconds,))
+            return cursor.rowcount
