@@ -249,7 +249,7 @@ class Households:
                                (draft.village_code, kk_hash))
             if other is not None and other["id"] != draft.household_id:
                 raise DuplicateKK(other["id"])
-            changed = sorted(changed_answers(current, answers))
+            changed = sorted(changed_answers(current, answers)) if draft.household_id else []
             if location != old_location and draft.household_id is not None:
                 changed.append("lokasi")
             if draft.household_id is None:
