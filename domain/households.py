@@ -54,6 +54,12 @@ def identity_visible(user: User, village_code: str) -> bool:
     return user.role is Role.KOORDINATOR and user.full_access and user.covers_village(village_code)
 
 
+def may_see_household_list(user: User | None) -> bool:
+    """The pseudonymous household list in exports: admins, coordinators and the command line
+    (None); village officials get the aggregates only."""
+    return user is None or user.role in (Role.ADMIN, Role.KOORDINATOR)
+
+
 def last4(number: str | None) -> str:
     return f"…{number[-4:]}" if number and len(number) >= 4 else "—"
 
