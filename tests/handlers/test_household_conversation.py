@@ -9,6 +9,7 @@ from domain.households import Status
 from domain.models import ScopeEntry
 from domain.roles import Role
 from storage import Storage
+from tests.handlers.test_report_conversation import answer, said
 from tests.support.harness import make_settings, running_bot, seed
 from tests.support.households import KEY, KK, NAME, NIK, VILLAGE, full_answers, store_household
 
@@ -39,15 +40,6 @@ async def register(server, storage, user_id, role=Role.KADER, area=VILLAGE, posy
     person.send(f"/start {code}")
     await said(person, "terdaftar")
     return person
-
-
-async def said(person, substring, timeout=10.0):
-    return await person.await_for(lambda m: substring in m.content and "edit_date" not in m.data, timeout)
-
-
-async def answer(person, text, expect):
-    person.send(text)
-    return await said(person, expect)
 
 
 ANSWERS = [  # typed answer -> what the next question says
