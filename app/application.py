@@ -31,7 +31,14 @@ async def open_services(settings: Settings, clock: Clock | None = None) -> Servi
     """Forms are checked before the database is touched: a broken form stops the start."""
     forms = load_forms(settings.forms_dir)
     clock = clock or SystemClock()
-    storage = await Storage.open(settings.database_path, clock)
+    data_key = settings.data_key.get_secret_value() if settings.data_key else None  # households
+    storage = await Storage.open(settings.database_path, clock, data_key=data_key)
+    try:
+        if storage.households.enabled:  # households: refuse a key that does not open the stored data
+            await storage.households.check_key()
+    except BaseException:
+        await storage.close()
+        raise
     return Services(settings=settings, storage=storage, forms=forms, clock=clock)
 
 
@@ -65,12 +72,14 @@ def add_handlers(application: Application) -> None:
     from conversations.registration import registration_conversation
     from conversations.export import export_conversation  # exports
     from conversations.replay import skip_if_handled
+    from conversations.households import start_households  # households
 
     application.add_handler(TypeHandler(Update, common.gate), group=GATE_GROUP)
     application.add_handler(TypeHandler(Update, skip_if_handled), group=REPLAY_GROUP)
     for handler in (
         registration_conversation(),
-        forms_conversation([reminder_handlers.report_button_handler()]),  # reminders: button entry
+        forms_conversation([reminder_handlers.report_button_handler(),  # reminders: button entry
+                            CommandHandler("rumahtangga", start_households)]),  # households: /rumahtangga
         export_conversation(),  # exports: /ekspor
         CommandHandler("bantuan", common.help_command),
         CommandHandler("bahasa", common.language_command),

@@ -10,8 +10,10 @@ from app.settings import Settings, SettingsError, load_settings
 from cli import admin_commands, backup_commands
 from cli import reminder_commands  # reminders
 from cli import export_commands  # exports
+from cli import household_commands  # households
 from domain.forms import FormError
 from storage import DatabaseError
+from storage import DataKeyError  # households
 
 EXIT_USAGE = 2
 
@@ -24,6 +26,7 @@ def parser() -> argparse.ArgumentParser:
     backup_commands.add_parsers(commands)
     reminder_commands.add_parsers(commands)  # reminders
     export_commands.add_parsers(commands)  # exports
+    household_commands.add_parsers(commands)  # households
     return root
 
 
@@ -36,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
         setup_logging(settings.log_level, (token,))
         return asyncio.run(_dispatch(command, args, settings))
+    except DataKeyError as problem:  # households: a key that is too short or does not open the data
+        print(f"lapordesa: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     except (SettingsError, FormError) as problem:
         print(f"lapordesa: {problem}", file=sys.stderr)
         return EXIT_USAGE

@@ -35,6 +35,7 @@ class Run:
     session: Session
     context: formflow.Context
     title: str
+    store: Any = None  # where answers are saved: None = storage.reports (household drafts have their own)
 
     @property
     def answers(self) -> dict[str, Any]:
@@ -42,12 +43,17 @@ class Run:
 
 
 class Finisher(Protocol):
-    """What happens when a form of one kind is submitted (report, household)."""
+    """What happens when a form of one kind is submitted (report, household). A finisher may also
+    have ``on_answer(update, context, run, question, value)``: checks beyond the form's rules,
+    returning the next state when it took over, None to let the answer through."""
     async def load(self, context: BotContext, session: Session) -> Run | None: ...
     async def submit(self, update: Update, context: BotContext, run: Run) -> Any: ...
 
 
 FINISHERS: dict[str, Finisher] = {}
+# Conversations with their own menus before the form (session mode "choose"), by session kind:
+# handler(update, context, session). Reports use report.chosen.
+MENUS: dict[str, Any] = {}
 
 
 async def current_run(context: BotContext, user_id: int) -> Run | None:
@@ -149,6 +155,11 @@ async def accept(update: Update, context: BotContext, run: Run, value: Any) -> s
     """An answer to the question under the cursor: check rules, save, move on."""
     question = run.form.question(run.session.cursor)
     candidate = {**run.answers, question.id: value}
+    hook = getattr(FINISHERS.get(run.session.kind), "on_answer", None)
+    if value is not None and hook is not None:
+        taken = await hook(update, context, run, question, value)
+        if taken is not None:
+            return taken
     if value is not None:
         broken = formflow.broken_rules(run.form, candidate, question.id, "hard", run.context)
         if broken:
@@ -156,7 +167,7 @@ async def accept(update: Update, context: BotContext, run: Run, value: Any) -> s
         unconfirmed = [r for r in formflow.broken_rules(run.form, candidate, question.id, "soft", run.context)
                        if r.id not in run.session.pending.get("confirmed", [])]
         if unconfirmed:
-            return await _ask_to_confirm(update, context, run, value, unconfirmed[0])
+            return await ask_to_confirm(update, context, run, value, unconfirmed[0])
     return await _save_and_continue(update, context, run, question, value, candidate)
 
 
@@ -164,7 +175,7 @@ async def _save_and_continue(update, context, run: Run, question: Question, valu
     kept, removed = formflow.prune(run.form, candidate, run.context)
     next_q = formflow.next_question(run.form, kept, run.context)
     session = replace(run.session, cursor=next_q.id if next_q else None, mode="ask", wrong_tries=0, pending={})
-    await context.services.storage.reports.save_answer(
+    await (run.store or context.services.storage.reports).save_answer(
         run.draft.id, question.id, value, confirmed=run.session.pending.get("confirmed", []),
         removed=removed, session=session)
     run.draft = replace(run.draft, answers=kept)
@@ -173,7 +184,7 @@ async def _save_and_continue(update, context, run: Run, question: Question, valu
     return await ask(update, context, run, prefix)
 
 
-async def _ask_to_confirm(update, context, run: Run, value: Any, rule) -> str:
+async def ask_to_confirm(update, context, run: Run, value: Any, rule) -> str:
     pending = {**run.session.pending, "value": value, "rule": rule.id}
     run.session = replace(run.session, mode="confirm", pending=pending, nonce=run.session.nonce + 1)
     await context.services.storage.reports.save_session(run.session)
@@ -209,6 +220,21 @@ async def on_text(update: Update, context: BotContext, run: Run) -> str:
     except AnswerError as problem:
         return await wrong(update, context, run, context.t(problem.key, **problem.params))
     return await accept(update, context, run, value)
+
+
+async def on_location(update: Update, context: BotContext, run: Run) -> str:
+    """A shared Telegram location, where the form accepts one: kept with the draft (optional)."""
+    from domain.households import LOCATION_KEY, location_ok
+    location = update.effective_message.location
+    if not location_ok(location.latitude, location.longitude):
+        return await wrong(update, context, run, context.t("household.location_outside"))
+    value = {"lat": round(location.latitude, 6), "lon": round(location.longitude, 6)}
+    session = replace(run.session, wrong_tries=0)
+    await (run.store or context.services.storage.reports).save_answer(run.draft.id, LOCATION_KEY, value,
+                                                                      session=session)
+    run.draft = replace(run.draft, answers={**run.answers, LOCATION_KEY: value})
+    run.session = session
+    return await ask(update, context, run, context.t("household.location_saved") + "\n\n")
 
 
 async def _edit_by_number(update, context, run: Run, text: str) -> str:

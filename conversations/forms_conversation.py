@@ -16,7 +16,7 @@ def forms_conversation(extra_entry_points: list = ()) -> ConversationHandler:
     """Commands route explicitly; everything else goes through `report.resume`, which reads the
     person's position from the database, so a lost or stale PTB state does no harm."""
     anything = MessageHandler((filters.ALL & ~filters.COMMAND) | filters.UpdateType.EDITED_MESSAGE, report.resume)
-    buttons = CallbackQueryHandler(report.resume, pattern=r"^[fl]:")
+    buttons = CallbackQueryHandler(report.resume, pattern=r"^[fhl]:")  # h: household menus
     with warnings.catch_warnings():
         # Callback and message handlers together: per_message=False is what we want.
         warnings.simplefilter("ignore", PTBUserWarning)

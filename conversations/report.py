@@ -268,6 +268,8 @@ async def resume(update: Update, context: BotContext) -> str | int:
     from handlers.common import fallback_message, stale_button
     user_id = update.effective_user.id
     session = await context.services.storage.reports.session(user_id)
+    if session is not None and session.mode == "choose" and session.kind in engine.MENUS:
+        return await engine.MENUS[session.kind](update, context, session)
     if session is not None and session.mode == "choose":
         if update.callback_query:
             return await chosen(update, context)
@@ -308,8 +310,10 @@ async def skip_command(update: Update, context: BotContext) -> str | int:
 
 
 async def cancel_command(update: Update, context: BotContext) -> int:
+    session = await context.services.storage.reports.session(update.effective_user.id)
     await context.services.storage.reports.end_session(update.effective_user.id)
-    await update.effective_message.reply_html(context.t("form.cancelled"))
+    household = session is not None and session.kind == "household"
+    await update.effective_message.reply_html(context.t("household.cancelled" if household else "form.cancelled"))
     return END
 
 

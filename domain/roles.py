@@ -18,8 +18,8 @@ COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.KADER: ("lapor", "rumahtangga", "pengingat", "bahasa", "bantuan"),
     Role.BIDAN: ("lapor", "rumahtangga", "pengingat", "bahasa", "bantuan"),
     Role.PERANGKAT_DESA: ("ekspor", "pengingat", "bahasa", "bantuan"),
-    Role.KOORDINATOR: ("ekspor", "pengingat", "buka", "bahasa", "bantuan"),
-    Role.ADMIN: ("undang", "ekspor", "pengingat", "buka", "audit", "bahasa", "bantuan"),
+    Role.KOORDINATOR: ("ekspor", "rumahtangga", "pengingat", "buka", "bahasa", "bantuan"),
+    Role.ADMIN: ("undang", "ekspor", "rumahtangga", "pengingat", "buka", "audit", "bahasa", "bantuan"),
 }
 GUEST_COMMANDS: tuple[str, ...] = ("start", "bahasa", "bantuan")
 # Commands inside a guided form, for every registered person.

@@ -6,20 +6,22 @@ from pathlib import Path
 from domain.clock import Clock, SystemClock
 from storage.areas import Areas
 from storage.audit import Audit
+from storage.crypto import DataCipher, DataKeyError
 from storage.db import Database, DatabaseError, handling_update, note_update_failed
+from storage.households import Households
 from storage.meta import Meta
 from storage.reminders import Reminders  # reminders: sent-log
 from storage.reports import Reports
 from storage.updates import Updates
 from storage.users import Users
 
-__all__ = ["Storage", "Database", "DatabaseError", "handling_update", "note_update_failed"]
+__all__ = ["Storage", "Database", "DatabaseError", "DataKeyError", "handling_update", "note_update_failed"]
 
 
 class Storage:
     """The database and its repositories, opened and closed together."""
 
-    def __init__(self, db: Database, clock: Clock):
+    def __init__(self, db: Database, clock: Clock, cipher: DataCipher | None = None):
         self.db = db
         self.clock = clock
         self.audit = Audit(db, clock)
@@ -29,10 +31,13 @@ class Storage:
         self.reports = Reports(db, clock, self.audit)
         self.reminders = Reminders(db, clock)  # reminders: sent-log
         self.updates = Updates(db)
+        self.households = Households(db, clock, self.audit, cipher)
 
     @classmethod
-    async def open(cls, path: Path | str, clock: Clock | None = None, **options) -> Storage:
-        return cls(await Database.open(path, **options), clock or SystemClock())
+    async def open(cls, path: Path | str, clock: Clock | None = None, data_key: str | None = None,
+                   **options) -> Storage:
+        cipher = DataCipher(data_key) if data_key else None  # a key too short fails before opening
+        return cls(await Database.open(path, **options), clock or SystemClock(), cipher)
 
     async def close(self) -> None:
         await self.db.close()

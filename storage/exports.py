@@ -18,13 +18,15 @@ import asyncio
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain import formflow
-from domain.clock import from_iso
+from domain import households as household_states
+from domain.clock import from_iso, iso
+from domain.households import Status
 from domain.forms import FormSpec, Question, QuestionType
 from domain.models import User
 from domain.models import Village as StoredVillage
@@ -72,10 +74,47 @@ class HouseholdPart:
 
 
 async def load_household_part(storage: Storage, village_codes: Sequence[str], periods: Sequence[str],
-                              viewer: User | None, language: str) -> HouseholdPart:
-    """Household indicators and streams for the villages and months. Households are not stored
-    yet, so an export has no household part; this is the one place that will provide it."""
-    return HouseholdPart()
+                              viewer: User | None, language: str,
+                              forms: Mapping[str, FormSpec] | None = None) -> HouseholdPart:
+    """Household indicators per village and month, each from every household's last version
+    saved by the end of that month (village time) and active then; the pseudonymous list (the
+    current records) only for viewers allowed to see it. Non-sensitive answers only: nothing is
+    decrypted for an export."""
+    form = next((f for f in (forms or {}).values() if f.kind == "household"), None)
+    history = await storage.households.history(village_codes) if form is not None and periods else []
+    if not history:
+        return HouseholdPart()
+    zones = {v.code: ZoneInfo(v.timezone) for v in await storage.areas.villages() if v.code in set(village_codes)}
+    by_household = {key: list(rows) for key, rows in groupby(history, key=lambda r: (r["village_code"], r["id"]))}
+    values: list[HouseholdValue] = []
+    for village, households in groupby(by_household.items(), key=lambda item: item[0][0]):
+        households = [versions for _, versions in households]
+        for period in periods:
+            cutoff = _month_end(period, zones[village])
+            states = [household_states.state_at(versions, cutoff) for versions in households]
+            active = [s["answers"] for s in states if s is not None and s["status"] == Status.ACTIVE]
+            values.extend(HouseholdValue(village, period, key, value)
+                          for key, value in household_states.village_indicators(form, active).items())
+    records = None
+    if household_states.may_see_household_list(viewer):
+        current = [versions[-1] for versions in by_household.values()]
+        records = [HouseholdRecord(pseudonym=c["pseudonym"], village_code=c["village_code"],
+                                   rw=c["answers"].get("rw", ""), rt=c["answers"].get("rt", ""),
+                                   flags=household_states.household_flags(form, c["answers"]))
+                   for c in current if c["status"] == Status.ACTIVE]
+    english = language == "en"
+    indicators = tuple(HouseholdIndicator(
+        id=d.id, label=d.label[english], unit=d.unit, definition=d.definition[english],
+        kind=IndicatorKind.PERCENT if d.share else IndicatorKind.COUNT) for d in household_states.INDICATORS)
+    flags = tuple(Option(key, en if english else id_) for key, id_, en in household_states.FLAGS)
+    return HouseholdPart(indicators, flags, values=lambda: iter(values),
+                         records=None if records is None else (lambda: iter(records)))
+
+
+def _month_end(period: str, zone: ZoneInfo) -> str:
+    """The last second of the month in the village's time, as stored (UTC ISO)."""
+    first_of_next = Period.parse(period).next().day(1)
+    return iso(datetime.combine(first_of_next, time(0), zone) - timedelta(seconds=1))
 
 
 # -- the catalogue ------------------------------------------------------------------------------
@@ -204,7 +243,8 @@ class StorageExportSource:
             posyandu=tuple(by_village.get(v.code, ()))) for v in stored)
         zones = {v.code: ZoneInfo(v.timezone) for v in stored}
         now = storage.clock.now()
-        part = await load_household_part(storage, codes, selection.periods, viewer, selection.language.value)
+        part = await load_household_part(storage, codes, selection.periods, viewer, selection.language.value,
+                                         forms)  # households: the household form
         return cls(selection=selection, db=storage.db, forms=report_forms, _villages=villages, _zones=zones,
                    _today={code: now.astimezone(zone).date() for code, zone in zones.items()},
                    _indicators=tuple(catalogue(report_forms.values(), selection.language.value)),

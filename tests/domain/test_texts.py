@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain import identity
+from domain.households import Status
 from domain.forms import QuestionType
 from domain.roles import COMMANDS, FORM_COMMANDS, GUEST_COMMANDS, Role
 from domain.texts import DEFAULT_LANGUAGE, LANGUAGES, Html, catalogue, escape, placeholders, t
@@ -227,6 +228,8 @@ EXPANSIONS = {
     "help.intro.{}": [r.value for r in Role],
     "error.nik_{}": IDENTITY_REASONS,
     "error.kk_{}": IDENTITY_REASONS,
+    "household.ask_{}": ["kk", "name", "area"],  # households: the typed search steps
+    "household.status_{}": [s.value for s in Status],  # households
 }
 
 
