@@ -10,6 +10,7 @@ from storage.db import Database, DatabaseError
 from storage.meta import Meta
 from storage.reminders import Reminders  # reminders: sent-log
 from storage.reports import Reports
+from storage.reviews import Reviews  # partners: review of reports
 from storage.users import Users
 
 __all__ = ["Storage", "Database", "DatabaseError"]
@@ -27,6 +28,8 @@ class Storage:
         self.users = Users(db, clock, self.audit)
         self.reports = Reports(db, clock, self.audit)
         self.reminders = Reminders(db, clock)  # reminders: sent-log
+        self.partners = self.users.partners  # partners, programmes, targets
+        self.reviews = Reviews(db, clock, self.audit)  # partners: review of reports
 
     @classmethod
     async def open(cls, path: Path | str, clock: Clock | None = None, **options) -> Storage:
