@@ -12,8 +12,9 @@ class AdminProblem(ValueError):
 
 
 async def invitation_scope(storage: Storage, role: Role, villages: list[str], regency: str | None = None,
-                           posyandu_ids: list[int] = ()) -> list[ScopeEntry]:
-    """Check what an invitation for ``role`` should cover and turn it into scope entries."""
+                           posyandu_ids: list[int] = (), programme_scope: bool = False) -> list[ScopeEntry]:
+    """Check what an invitation for ``role`` should cover and turn it into scope entries.
+    ``programme_scope``: a koordinator whose villages come from a partner's programme (may be none here)."""
     if role is Role.ADMIN:
         if villages or regency or posyandu_ids:
             raise AdminProblem("an admin invitation covers everything: give no village, regency or posyandu")
@@ -23,6 +24,8 @@ async def invitation_scope(storage: Storage, role: Role, villages: list[str], re
             raise AdminProblem(f"a {role.value} invitation needs exactly one --village")
         return await _village_scope(storage, role, villages[0], list(posyandu_ids))
     areas = list(villages) + ([regency] if regency else [])
+    if programme_scope and not areas and not posyandu_ids:
+        return []
     if not areas or posyandu_ids:
         raise AdminProblem("a koordinator invitation needs --village (several allowed) or --regency, no posyandu")
     for code in areas:

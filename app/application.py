@@ -19,6 +19,7 @@ from domain.forms import load_forms
 from handlers import admin, common, coordination, errors
 from handlers.menus import set_default_menus
 from handlers import reminders as reminder_handlers  # reminders
+from handlers import partners as partner_handlers  # partners
 from storage import Storage
 from reminders.jobs import schedule_reminders  # reminders
 from storage.persistence import SqlitePersistence
@@ -88,6 +89,9 @@ def add_handlers(application: Application) -> None:
         CommandHandler("audit", admin.audit_command),
         CommandHandler("buka", coordination.unlock_command),
         CommandHandler("pengingat", reminder_handlers.reminders_command),  # reminders
+        CommandHandler("tinjau", partner_handlers.review_command),  # partners: review of reports
+        CommandHandler("capaian", partner_handlers.progress_command),  # partners: progress against target
+        CommandHandler("mitra", partner_handlers.partners_command),  # partners: admin
         CallbackQueryHandler(common.stale_button),
         MessageHandler(filters.ALL, common.fallback_message),
     ):

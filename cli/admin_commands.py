@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from app.admin import AdminProblem, deep_link, invitation_scope
+from app.partners import invitation_partner
 from app.settings import Settings
 from domain.imports import ImportProblem, parse_villages_csv
 from domain.roles import Role
@@ -38,6 +39,8 @@ def add_parsers(commands) -> None:
     invite.add_argument("--days", type=int, default=14)
     invite.add_argument("--links", action="store_true", help="print t.me deep links after the codes")
     invite.add_argument("--bot-username", help="the bot's username, if the bot has not run yet")
+    invite.add_argument("--partner", help="koordinator: the partner organisation (code) they belong to")
+    invite.add_argument("--programme", help="koordinator: scope = villages the partner supports in this programme")
     invite.set_defaults(handler=invite_create)
 
     users = commands.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
@@ -116,13 +119,16 @@ async def invite_create(args, settings: Settings) -> int:
     async with opened(settings) as storage:
         role = Role(args.role)
         try:
-            scope = await invitation_scope(storage, role, args.village, args.regency, args.posyandu)
+            scope = await invitation_scope(storage, role, args.village, args.regency, args.posyandu,
+                                           programme_scope=bool(args.programme))
+            partner = await invitation_partner(storage, role, args.partner, args.programme)
         except AdminProblem as problem:
             return _fail(str(problem))
         username = args.bot_username or await storage.meta.get("bot_username")
         if args.links and not username:
             return _fail("the bot's username is not known yet: run the bot once or pass --bot-username")
-        codes = await storage.users.create_invitations(role, scope, count=args.count, days=args.days)
+        codes = await storage.users.create_invitations(role, scope, count=args.count, days=args.days,
+                                                       partner=partner)
     for code in codes:
         print(f"{code} {deep_link(username, code)}" if args.links else code)
     return 0
@@ -132,6 +138,8 @@ async def users_list(args, settings: Settings) -> int:
     async with opened(settings) as storage:
         for user in await storage.users.list():
             areas = ",".join(s.area_code + (f"#{s.posyandu_id}" if s.posyandu_id else "") for s in user.scope)
+            if user.partner:  # partners: the organisation and programme scopes
+                areas = f"{areas or '-'} [{user.partner}{':' + ','.join(user.programmes) if user.programmes else ''}]"
             state = "active" if user.active else "inactive"
             print(f"{user.telegram_id}\t{user.role.value}\t{state}\t{areas or '-'}\t{user.name}")
     return 0

@@ -11,6 +11,7 @@ from cli import admin_commands, backup_commands
 from cli import reminder_commands  # reminders
 from cli import export_commands  # exports
 from cli import household_commands  # households
+from cli import partner_commands  # partners, programmes, targets
 from domain.forms import FormError
 from storage import DatabaseError
 from storage import DataKeyError  # households
@@ -27,6 +28,7 @@ def parser() -> argparse.ArgumentParser:
     reminder_commands.add_parsers(commands)  # reminders
     export_commands.add_parsers(commands)  # exports
     household_commands.add_parsers(commands)  # households
+    partner_commands.add_parsers(commands)  # partners, programmes, targets
     return root
 
 

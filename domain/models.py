@@ -47,6 +47,8 @@ class User(Model):
     reachable: bool = True
     full_access: bool = False
     scope: tuple[ScopeEntry, ...] = ()
+    partner: str | None = None             # the partner organisation (code) a coordinator belongs to
+    programmes: tuple[str, ...] = ()       # programme scopes (codes); their villages are in ``scope``
 
     @property
     def is_admin(self) -> bool:

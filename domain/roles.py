@@ -16,10 +16,11 @@ VILLAGE_ROLES = frozenset({Role.KADER, Role.BIDAN, Role.PERANGKAT_DESA})
 # Commands each role sees in /bantuan and in its Telegram command menu, in menu order.
 COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.KADER: ("lapor", "rumahtangga", "pengingat", "bahasa", "bantuan"),
-    Role.BIDAN: ("lapor", "rumahtangga", "pengingat", "bahasa", "bantuan"),
+    Role.BIDAN: ("lapor", "rumahtangga", "tinjau", "pengingat", "bahasa", "bantuan"),
     Role.PERANGKAT_DESA: ("ekspor", "pengingat", "bahasa", "bantuan"),
-    Role.KOORDINATOR: ("ekspor", "rumahtangga", "pengingat", "buka", "bahasa", "bantuan"),
-    Role.ADMIN: ("undang", "ekspor", "rumahtangga", "pengingat", "buka", "audit", "bahasa", "bantuan"),
+    Role.KOORDINATOR: ("ekspor", "capaian", "tinjau", "rumahtangga", "pengingat", "buka", "bahasa", "bantuan"),
+    Role.ADMIN: ("undang", "mitra", "ekspor", "capaian", "tinjau", "rumahtangga", "pengingat", "buka", "audit", "bahasa",
+                 "bantuan"),
 }
 GUEST_COMMANDS: tuple[str, ...] = ("start", "bahasa", "bantuan")
 # Commands inside a guided form, for every registered person.

@@ -15,13 +15,16 @@ from .sheets.completeness import write_completeness
 from .sheets.data import write_data
 from .sheets.households import write_households
 from .sheets.indicators import write_indicators
+from .sheets.mel import write_mel
 from .sheets.notes import write_notes
 from .sheets.summary import write_summary
 from .sheets.trend import write_trend
 from .table import EXCEL_MAX_ROWS, Book
 
 SHEET_WRITERS = (write_summary, write_trend, write_indicators, write_completeness,
-                 write_households, write_data, write_notes)
+                 write_households, write_data,
+                 write_mel,  # partners: Capaian, Mitra, Kualitas Data, Tinjauan (when the source has them)
+                 write_notes)
 
 
 @dataclass(frozen=True)

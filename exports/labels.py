@@ -98,6 +98,72 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "Reporting rate = submitted / expected; on-time rate = on time / expected."),
     "rule_pseudonym": ("Daftar rumah tangga hanya memuat ID samaran, tanpa nama atau NIK.",
                        "The household list holds pseudonymous ids only, no names or NIK."),
+    # partners and MEL
+    "partner": ("Mitra", "Partner"),
+    "partner_type": ("Jenis mitra", "Partner type"),
+    "partner_role": ("Peran", "Role"),
+    "programme": ("Program", "Programme"),
+    "all_programmes": ("Semua program", "All programmes"),
+    "baseline": ("Baseline", "Baseline"),
+    "baseline_month": ("Bulan baseline", "Baseline month"),
+    "target": ("Target", "Target"),
+    "target_month": ("Bulan target", "Target month"),
+    "expected_in": ("Seharusnya ({month})", "Expected ({month})"),
+    "actual_in": ("Nilai ({month})", "Value ({month})"),
+    "progress_status": ("Status capaian", "Progress"),
+    "on_track_count": ("Indikator sesuai target", "Indicators on track"),
+    "behind_count": ("Indikator tertinggal", "Indicators behind"),
+    "flag": ("Catatan kualitas", "Quality flag"),
+    "previous_value": ("Nilai bulan sebelumnya", "Previous month"),
+    "detail": ("Rincian", "Detail"),
+    "reviewed_revision": ("Revisi ditinjau", "Revision reviewed"),
+    "review_state": ("Status tinjauan", "Review"),
+    "review_note": ("Catatan tinjauan", "Review note"),
+    "reviewer": ("Peninjau (peran)", "Reviewer (role)"),
+    "reviewed_at": ("Ditinjau pada", "Reviewed at"),
+    "revised_since": ("Sudah direvisi", "Revised since"),
+    "title_progress": ("Capaian terhadap target", "Progress against target"),
+    "title_partners": ("Mitra per desa dan perannya", "Partners per village and their roles"),
+    "title_quality": ("Kualitas data untuk ditindaklanjuti", "Data quality to follow up"),
+    "title_reviews": ("Tinjauan laporan", "Report reviews"),
+    "section_mel": ("Capaian dan kualitas data", "Progress and data quality"),
+    # the rule of domain/mel.py (progress) and its flag thresholds (JUMP_MIN, REPEATED_MIN)
+    "rule_progress": ("Nilai seharusnya pada bulan M ada pada garis lurus dari baseline (atau target sebelumnya) "
+                      "ke target berikutnya; setelah target terakhir, nilai seharusnya = target terakhir.",
+                      "The expected value of month M lies on the straight line from the baseline (or the "
+                      "previous target) to the next target; after the last target it is the last target."),
+    "rule_on_track": ("Sesuai target: nilai desa sudah mencapai nilai seharusnya ke arah target (naik bila "
+                      "target di atas baseline, turun bila di bawah); selain itu tertinggal.",
+                      "On track: the village value has reached the expected value in the direction of the "
+                      "target (up when the target is above the baseline, down when below); otherwise behind."),
+    "rule_no_baseline": ("Tanpa baseline, status dinilai mulai bulan target pertama (atau bila target sudah "
+                         "tercapai) dan nilai lebih tinggi dianggap lebih baik. Bulan sebelum desa bergabung "
+                         "dengan program atau sebelum baseline tidak dinilai.",
+                         "Without a baseline, the status counts from the first target's month (or once the "
+                         "target is reached) and higher is better. Months before the village joined the "
+                         "programme or before the baseline are not judged."),
+    "rule_flags": ("Kualitas data: nilai yang melanggar aturan lunak lalu dikonfirmasi; lonjakan (nilai "
+                   "menjadi 2 kali lipat atau lebih, atau separuh atau kurang, dari bulan sebelumnya, bila "
+                   "salah satunya minimal 10); semua angka laporan sama persis dengan bulan sebelumnya "
+                   "(minimal 3 angka, tidak semuanya 0).",
+                   "Data quality: values that broke a soft rule and were confirmed; sudden jumps (at least "
+                   "double or at most half of the month before, when either is 10 or more); every number of "
+                   "a report the same as the month before (at least 3 numbers, not all 0)."),
+}
+
+PROGRESS_TEXTS = {
+    "on_track": ("Sesuai target", "On track"),
+    "behind": ("Tertinggal", "Behind"),
+    "no_data": ("Belum ada data", "No data"),
+}
+FLAG_TEXTS = {
+    "soft_rule": ("Aturan lunak dilanggar, dikonfirmasi", "Soft rule broken, confirmed"),
+    "jump": ("Lonjakan", "Sudden jump"),
+    "repeated": ("Angka sama dengan bulan lalu", "Same numbers as last month"),
+}
+REVIEW_TEXTS = {
+    "verified": ("Terverifikasi", "Verified"),
+    "needs_correction": ("Perlu perbaikan", "Needs correction"),
 }
 
 STATUS_TEXTS = {
@@ -133,6 +199,11 @@ class Labels:
 
     def kind(self, kind: IndicatorKind) -> str:
         return KIND_TEXTS[kind][self._index]
+
+    def named(self, table: dict[str, tuple[str, str]], key: str) -> str:
+        """A label from one of the small tables (PROGRESS_TEXTS, ...); unknown keys as they are."""
+        names = table.get(key)
+        return key if names is None else names[self._index]
 
     def month(self, period: str) -> str:
         """'2026-01' -> 'Jan 2026'."""

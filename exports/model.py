@@ -26,7 +26,7 @@ bounded by the catalogues, the village list and one village's group.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -261,3 +261,87 @@ class EmptySelection(ExportError):
 
 class SourceOrderError(ExportError):
     """A stream broke the documented order or names a village outside the selection."""
+
+
+# -- partners and MEL (optional: a source without ``mel()`` gets none of these sheets) ----------
+class ProgressStatus(StrEnum):
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    NO_DATA = "no_data"
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRoleRow:
+    """Who supports the village in which role; labels already in the selection's language."""
+
+    village_code: str
+    partner: str
+    partner_type: str
+    role: str
+    programme: str  # empty: every programme in the village
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressRow:
+    """One village and indicator in the latest month against its programme's target."""
+
+    village_code: str
+    programme: str
+    indicator_id: str
+    baseline: float | None
+    baseline_month: str | None
+    target: float | None
+    target_month: str | None
+    expected: float | None
+    actual: float | None
+    status: ProgressStatus | None
+
+
+@dataclass(frozen=True, slots=True)
+class QualityRow:
+    village_code: str
+    posyandu_name: str
+    form_id: str
+    period: str
+    kind: str  # soft_rule | jump | repeated
+    indicator_id: str = ""
+    previous: float | None = None
+    value: float | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    village_code: str
+    posyandu_name: str
+    form_id: str
+    period: str
+    revision: int  # the revision reviewed
+    latest_revision: int
+    state: str  # verified | needs_correction
+    note: str
+    reviewer_role: str
+    reviewed_at: datetime  # naive local time
+
+
+@dataclass(frozen=True)
+class MelPart:
+    """Partners, progress, quality flags and reviews; every stream grouped by ascending village."""
+
+    partners: Sequence[PartnerRoleRow] = ()
+    progress: Callable[[], Iterable[ProgressRow]] = lambda: iter(())
+    quality: Callable[[], Iterable[QualityRow]] = lambda: iter(())
+    reviews: Sequence[ReviewRow] = ()
+
+    def within(self, codes: Collection[str]) -> MelPart:
+        """The part that lies in the villages ``codes``."""
+        return MelPart(partners=tuple(r for r in self.partners if r.village_code in codes),
+                       progress=lambda: (r for r in self.progress() if r.village_code in codes),
+                       quality=lambda: (r for r in self.quality() if r.village_code in codes),
+                       reviews=tuple(r for r in self.reviews if r.village_code in codes))
+
+
+def mel_of(source) -> MelPart | None:
+    """The source's partner and MEL part, if it has one."""
+    mel = getattr(source, "mel", None)
+    return mel() if mel is not None else None

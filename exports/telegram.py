@@ -24,7 +24,7 @@ from itertools import groupby
 from pathlib import Path
 
 from .builder import build_workbook
-from .model import Area, EmptySelection, ExportError, ExportSource, Village
+from .model import Area, EmptySelection, ExportError, ExportSource, Village, mel_of
 
 TELEGRAM_LIMIT = 50 * 1024 * 1024
 SPLIT_LEVELS = ("regency", "district")
@@ -118,6 +118,10 @@ class AreaSubset:
 
     def household_indicators(self):
         return self._source.household_indicators()
+
+    def mel(self):  # partners: the part in this area, if the source has one
+        mel = mel_of(self._source)
+        return None if mel is None else mel.within(self._codes)
 
     def household_values(self):
         return self._here(self._source.household_values())

@@ -13,6 +13,7 @@ from storage.meta import Meta
 from storage.reminders import Reminders  # reminders: sent-log
 from storage.reports import Reports
 from storage.updates import Updates
+from storage.reviews import Reviews  # partners: review of reports
 from storage.users import Users
 
 __all__ = ["Storage", "Database", "DatabaseError", "DataKeyError", "handling_update", "note_update_failed"]
@@ -32,6 +33,8 @@ class Storage:
         self.reminders = Reminders(db, clock)  # reminders: sent-log
         self.updates = Updates(db)
         self.households = Households(db, clock, self.audit, cipher)
+        self.partners = self.users.partners  # partners, programmes, targets
+        self.reviews = Reviews(db, clock, self.audit)  # partners: review of reports
 
     @classmethod
     async def open(cls, path: Path | str, clock: Clock | None = None, data_key: str | None = None,

@@ -35,8 +35,10 @@ from domain.roles import Role
 from exports.model import (Area, CompletenessEntry, HouseholdIndicator, HouseholdRecord, HouseholdValue,
                            Indicator, IndicatorKind, Option, Posyandu, RawValue, ReportStatus, Selection,
                            Village, VillageValue)
+from exports.model import MelPart  # partners
 from storage import Storage
 from storage.db import Database
+from storage.mel_export import load_mel_part  # partners
 
 BATCH = 2000
 _KINDS = {QuestionType.COUNT: IndicatorKind.COUNT, QuestionType.MEASURE: IndicatorKind.MEASURE,
@@ -221,6 +223,7 @@ class StorageExportSource:
     _indicators: tuple[Indicator, ...]
     households_part: HouseholdPart = field(default_factory=HouseholdPart)
     _loop: asyncio.AbstractEventLoop | None = None
+    mel_part: MelPart | None = None  # partners: Mitra, Capaian, Kualitas Data, Tinjauan
 
     @classmethod
     async def load(cls, storage: Storage, forms: Mapping[str, FormSpec], selection: Selection,
@@ -245,10 +248,12 @@ class StorageExportSource:
         now = storage.clock.now()
         part = await load_household_part(storage, codes, selection.periods, viewer, selection.language.value,
                                          forms)  # households: the household form
-        return cls(selection=selection, db=storage.db, forms=report_forms, _villages=villages, _zones=zones,
-                   _today={code: now.astimezone(zone).date() for code, zone in zones.items()},
-                   _indicators=tuple(catalogue(report_forms.values(), selection.language.value)),
-                   households_part=part, _loop=asyncio.get_running_loop())
+        source = cls(selection=selection, db=storage.db, forms=report_forms, _villages=villages, _zones=zones,
+                     _today={code: now.astimezone(zone).date() for code, zone in zones.items()},
+                     _indicators=tuple(catalogue(report_forms.values(), selection.language.value)),
+                     households_part=part, _loop=asyncio.get_running_loop())
+        source.mel_part = await load_mel_part(storage, source, selection.language.value)  # partners
+        return source
 
     # -- small parts ------------------------------------------------------------------------
     def indicators(self) -> Sequence[Indicator]:
@@ -329,6 +334,9 @@ class StorageExportSource:
 
     def household_indicators(self) -> Sequence[HouseholdIndicator]:
         return self.households_part.indicators
+
+    def mel(self) -> MelPart | None:  # partners
+        return self.mel_part
 
     def household_values(self) -> Iterable[HouseholdValue]:
         return self.households_part.values()

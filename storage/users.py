@@ -11,6 +11,7 @@ from domain.models import Invitation, ScopeEntry, User
 from domain.roles import Role
 from storage.audit import Audit
 from storage.db import Database
+from storage.partners import Partners, bind_invited_partner, save_invitation_partner
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read out and type
 CODE_LENGTH = 8
@@ -47,6 +48,7 @@ class Registration:
 class Users:
     def __init__(self, db: Database, clock: Clock, audit: Audit):
         self.db, self.clock, self.audit = db, clock, audit
+        self.partners = Partners(db, audit)
 
     # -- users --------------------------------------------------------------------------------
     async def get(self, telegram_id: int, *, include_inactive: bool = False) -> User | None:
@@ -59,10 +61,15 @@ class Users:
         scopes = await self.db.fetchall(
             "SELECT area_code, posyandu_id FROM user_scopes WHERE telegram_id = ? ORDER BY area_code, posyandu_id",
             (row["telegram_id"],))
+        entries = [ScopeEntry(**dict(s)) for s in scopes]
+        # programme scopes: the villages the person's partner supports in the programme, read now
+        partner, programmes = await self.partners.user_partner(row["telegram_id"])
+        villages = (await self.partners.programme_villages(row["telegram_id"])).get(row["telegram_id"], [])
+        entries += [ScopeEntry(area_code=v) for v in villages if ScopeEntry(area_code=v) not in entries]
         return User(telegram_id=row["telegram_id"], name=row["name"], role=Role(row["role"]),
                     language=row["language"] or "id", active=bool(row["active"]), reachable=bool(row["reachable"]),
                     full_access=bool(row["full_access"]),
-                    scope=tuple(ScopeEntry(**dict(s)) for s in scopes))
+                    scope=tuple(entries), partner=partner, programmes=programmes)
 
     async def list(self, *, include_inactive: bool = True) -> list[User]:
         where = "" if include_inactive else "WHERE u.active = 1"
@@ -108,7 +115,9 @@ class Users:
 
     # -- invitations --------------------------------------------------------------------------
     async def create_invitations(self, role: Role, scope: list[ScopeEntry], *, count: int = 1, days: int = 14,
-                                 created_by: int | None = None) -> list[str]:
+                                 created_by: int | None = None,
+                                 partner: tuple[str, str | None] | None = None) -> list[str]:
+        """``partner``: (partner code, programme code or None) a coordinator will belong to."""
         now = self.clock.now()
         codes = []
         async with self.db.transaction() as conn:
@@ -120,6 +129,8 @@ class Users:
                 await conn.executemany(
                     "INSERT INTO invitation_scopes (code, area_code, posyandu_id) VALUES (?, ?, ?)",
                     [(code, s.area_code, s.posyandu_id) for s in scope])
+                if partner is not None:
+                    await save_invitation_partner(conn, code, *partner)
                 codes.append(code)
             await self.audit.record(conn, "invitation.create", actor_id=created_by, subject=role.value,
                                     count=count, days=days, areas=sorted({s.area_code for s in scope}))
@@ -184,6 +195,7 @@ class Users:
         await conn.executemany(
             "INSERT INTO user_scopes (telegram_id, area_code, posyandu_id) VALUES (?, ?, ?)",
             [(telegram_id, s.area_code, s.posyandu_id) for s in invitation.scope])
+        await bind_invited_partner(conn, telegram_id, invitation.code)
 
     async def _limited_until(self, telegram_id: int, now: datetime) -> datetime | None:
         hour_ago = iso(now - timedelta(hours=1))

@@ -7,7 +7,7 @@ from openpyxl.utils import get_column_letter
 
 from ..cells import text_value, value_cell
 from ..context import ExportContext
-from ..model import ReportStatus
+from ..model import ReportStatus, mel_of
 from ..styles import BOLD, HEADER, SECTION, STATUS_STYLES
 from ..table import Styled
 
@@ -16,6 +16,7 @@ WIDTHS = (24, 30, 40, 18, 14, 60, 40, 40, 14)
 RULES = ("rule_missing", "rule_percent", "rule_multichoice", "rule_yesno", "rule_rates", "rule_pseudonym")
 INDICATOR_HEADERS = ("indicator_id", "form", "indicator", "kind", "unit", "definition", "formula",
                      "options", "key")
+MEL_RULES = ("rule_progress", "rule_on_track", "rule_no_baseline", "rule_flags")
 HOUSEHOLD_HEADERS = INDICATOR_HEADERS[:6]  # same columns, so definitions line up
 
 
@@ -28,7 +29,8 @@ def write_notes(ctx: ExportContext) -> None:
             *_legend_rows(ctx), [],
             [Styled(SECTION, ctx.labels["section_rules"])], *([ctx.labels[rule]] for rule in RULES), [],
             *_indicator_rows(ctx), [],
-            *_household_rows(ctx)]
+            *_household_rows(ctx),
+            *_mel_rows(ctx)]
     for row in rows:
         ws.append([_cell(ws, item) for item in row])
     ctx.book.rows[SHEET] = len(rows)
@@ -74,6 +76,14 @@ def _household_rows(ctx: ExportContext) -> list[list]:
     for i in ctx.source.household_indicators():
         rows.append([i.id, labels["households"], i.label, labels.kind(i.kind), i.unit, i.definition])
     return rows
+
+
+def _mel_rows(ctx: ExportContext) -> list[list]:
+    """The progress rule and the data-quality flags, when the export has partners and MEL."""
+    if mel_of(ctx.source) is None:
+        return []
+    return [[], [Styled(SECTION, ctx.labels["section_mel"])],
+            *([ctx.labels[rule]] for rule in MEL_RULES)]
 
 
 def _header(ctx: ExportContext, keys: tuple[str, ...]) -> list:

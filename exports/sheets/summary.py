@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..cells import text_value, value_cell
 from ..context import ExportContext
 from ..grouping import by_village, values_by_indicator
-from ..model import Indicator, IndicatorKind, Village
+from ..model import Indicator, IndicatorKind, ProgressStatus, Village, mel_of
 from ..styles import FORMAT_INTEGER, FORMAT_PERCENT, KIND_FORMATS, change_format
 from ..table import Column, Table
 from ..tally import statuses_by_report, tally
@@ -16,12 +16,21 @@ SHEET = "Ringkasan"
 
 def write_summary(ctx: ExportContext) -> None:
     key_indicators = ctx.catalogue.key_indicators()
-    table = Table(ctx.book, SHEET, _columns(ctx, key_indicators),
+    mel = mel_of(ctx.source)  # partners: progress against target at a glance
+    columns = _columns(ctx, key_indicators)
+    if mel is not None:
+        columns += [ctx.column(key, minimum=12) for key in ("on_track_count", "behind_count")]
+    table = Table(ctx.book, SHEET, columns,
                   preamble=ctx.preamble("title_summary"), frozen_columns=2)
     completeness = by_village(ctx.villages, ctx.source.completeness())
     values = by_village(ctx.villages, ctx.source.village_values([i.id for i in key_indicators]))
-    for (village, entries), (_, records) in zip(completeness, values):
-        table.append(_row(ctx, table.sheet, village, entries, records, key_indicators))
+    progress = by_village(ctx.villages, mel.progress() if mel is not None else ())
+    for (village, entries), (_, records), (_, targets) in zip(completeness, values, progress):
+        row = _row(ctx, table.sheet, village, entries, records, key_indicators)
+        if mel is not None:
+            row += [sum(1 for t in targets if t.status is status)
+                    for status in (ProgressStatus.ON_TRACK, ProgressStatus.BEHIND)]
+        table.append(row)
     table.close()
 
 
