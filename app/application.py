@@ -20,6 +20,7 @@ from handlers.menus import set_default_menus
 from handlers import reminders as reminder_handlers  # reminders
 from storage import Storage
 from reminders.jobs import schedule_reminders  # reminders
+from app.backup_job import schedule_backups  # backups
 from storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ async def serve(settings: Settings) -> None:
             await set_default_menus(application.bot)
             await application.start()
             schedule_reminders(application)  # reminders: first run now = catch-up
+            schedule_backups(application)  # backups: daily at BACKUP_TIME, with retention
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
             await services.storage.meta.set("bot_username", application.bot.username)
             log.info("Lapor Desa is running as @%s", application.bot.username)
