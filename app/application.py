@@ -21,6 +21,7 @@ from handlers import reminders as reminder_handlers  # reminders
 from storage import Storage
 from reminders.jobs import schedule_reminders  # reminders
 from app.backup_job import schedule_backups  # backups
+from app.telegram_retry import RetryingRateLimiter  # reliability: retries timeouts and 5xx
 from storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def build_application(services: Services, *, request=None, updater: bool = True)
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
         .persistence(SqlitePersistence(services.storage.db, update_interval=settings.persistence_interval))
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=20,
+        .rate_limiter(RetryingRateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=20,
                                      group_time_period=60, max_retries=5))
         .connection_pool_size(32).pool_timeout(30).connect_timeout(15).read_timeout(30).write_timeout(60)
     )

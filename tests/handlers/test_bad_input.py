@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +21,8 @@ import pytest
 from domain.answers import normalise_text
 from domain.models import ScopeEntry
 from domain.roles import Role
-from tests.support.harness import make_settings, running_bot
+from tests.handlers.test_report_conversation import said, uji  # noqa: F401 (fixture)
 
-FORMS = Path(__file__).parent.parent / "support" / "forms"
 VILLAGE = "32.04.12.2001"
 NIK = "3204125708900001"
 LONG = ("Laporan posyandu bulan ini " * 160)[:4000]
@@ -106,23 +104,12 @@ class Probe:
 
 
 # -- fixtures and helpers -----------------------------------------------------------------------
-@pytest.fixture
-async def uji(server, tmp_path, storage, clock, posyandu_ids):
-    settings = make_settings(tmp_path, server, forms_dir=FORMS)
-    async with running_bot(server, settings, storage, clock) as application:
-        yield application
-
-
 async def register(server, storage, user_id, role, scope):
     [code] = await storage.users.create_invitations(role, scope)
     person = server.user(user_id, "Siti")
     person.send(f"/start {code}")
     await said(person, "terdaftar")
     return person
-
-
-async def said(person, substring, timeout=10.0):
-    return await person.await_for(lambda m: substring in m.content and "edit_date" not in m.data, timeout)
 
 
 async def probe(server, person) -> None:
