@@ -11,6 +11,7 @@ from app.context import BotContext
 from domain.texts import t
 
 log = logging.getLogger("lapordesa.errors")
+FAULT_TEXTS = {"busy": "fault.db_busy", "full": "fault.db_full"}
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -33,7 +34,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         try:
             await context.say(update.effective_chat.id,
-                              t(context.language, f"fault.db_{fault}" if fault else "error.internal"))
+                              t(context.language, FAULT_TEXTS.get(fault, "error.internal")))
         except TelegramError:
             log.warning("could not tell the person about the error (%s)", where)
 
