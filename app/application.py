@@ -7,7 +7,7 @@ import signal
 from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Update
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
+from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
 
 from app.context import SERVICES_KEY, BotContext
@@ -22,6 +22,8 @@ from handlers import reminders as reminder_handlers  # reminders
 from handlers import partners as partner_handlers  # partners
 from storage import Storage
 from reminders.jobs import schedule_reminders  # reminders
+from app.backup_job import schedule_backups  # backups
+from app.telegram_retry import RetryingRateLimiter  # reliability: retries timeouts and 5xx
 from storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ def build_application(services: Services, *, request=None) -> Application:
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
         .persistence(SqlitePersistence(services.storage.db, update_interval=settings.persistence_interval))
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=20,
+        .rate_limiter(RetryingRateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=20,
                                      group_time_period=60, max_retries=5))
         .connection_pool_size(32).pool_timeout(30).connect_timeout(15).read_timeout(30).write_timeout(60)
     )
@@ -113,6 +115,7 @@ async def serve(settings: Settings) -> None:
             await set_default_menus(application.bot)
             await application.start()
             schedule_reminders(application)  # reminders: first run now = catch-up
+            schedule_backups(application)  # backups: daily at BACKUP_TIME, with retention
             await services.storage.meta.set("bot_username", application.bot.username)
             await services.storage.updates.prune()
             log.info("Lapor Desa is running as @%s", application.bot.username)

@@ -76,6 +76,8 @@ async def show(update: Update, context: BotContext, run: Run, prefix: str = "") 
     """Send the question under the cursor (or the review) again; buttons already sent stay valid."""
     if run.session.cursor is None:
         text, keyboard = review(context, run)
+    elif (rule := _waiting_rule(run)) is not None:  # still waiting for "yes, correct" / "change"
+        text, keyboard = confirm_prompt(context, run, rule)
     else:
         text, keyboard = question_prompt(context, run, run.form.question(run.session.cursor))
     await context.say(update.effective_chat.id, Html(prefix + text), reply_markup=keyboard)
@@ -186,21 +188,33 @@ async def _save_and_continue(update, context, run: Run, question: Question, valu
 
 async def ask_to_confirm(update, context, run: Run, value: Any, rule) -> str:
     pending = {**run.session.pending, "value": value, "rule": rule.id}
-    run.session = replace(run.session, mode="confirm", pending=pending, nonce=run.session.nonce + 1)
-    await context.services.storage.reports.save_session(run.session)
+    run.session = replace(run.session, mode="confirm", pending=pending)
+    return await ask(update, context, run)
+
+
+def _waiting_rule(run: Run):
+    """The soft rule the person is asked to confirm, if the session is waiting for that."""
+    if run.session.mode != "confirm":
+        return None
+    rule_id = run.session.pending.get("rule")
+    return next((r for r in run.form.rules if r.id == rule_id), None)
+
+
+def confirm_prompt(context: BotContext, run: Run, rule) -> tuple[str, InlineKeyboardMarkup]:
     nonce = run.session.nonce
     keyboard = InlineKeyboardMarkup([[_button(context.t("button.confirm"), nonce, "c"),
                                       _button(context.t("button.change"), nonce, "x")]])
-    await context.say(update.effective_chat.id,
-                          context.t("form.soft_warning", message=rule.message.get(context.language)),
-                                   reply_markup=keyboard)
-    return ANSWERING
+    return context.t("form.soft_warning", message=rule.message.get(context.language)), keyboard
 
 
 async def wrong(update: Update, context: BotContext, run: Run, message: str) -> str:
-    """A clear message and the same question again; earlier answers stay."""
-    run.session = replace(run.session, wrong_tries=run.session.wrong_tries + 1, mode="ask",
-                          pending={k: v for k, v in run.session.pending.items() if k == "selected"})
+    """A clear message and the same question again; earlier answers stay. While a soft rule
+    waits for confirmation, the confirmation is asked again (with its buttons)."""
+    if _waiting_rule(run) is not None:
+        run.session = replace(run.session, wrong_tries=run.session.wrong_tries + 1)
+    else:
+        run.session = replace(run.session, wrong_tries=run.session.wrong_tries + 1, mode="ask",
+                              pending={k: v for k, v in run.session.pending.items() if k == "selected"})
     return await ask(update, context, run, prefix=f"❗ {_escape(message) if not isinstance(message, Html) else message}\n\n")
 
 

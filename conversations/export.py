@@ -80,13 +80,14 @@ async def chosen(update: Update, context: BotContext) -> str | int:
     query = update.callback_query
     state = context.user_data.get(STATE_KEY)
     parts = (query.data or "").split(":", 3)
-    if not state or len(parts) != 4 or parts[1] != str(state.get("nonce")):
+    what, value = (parts[2], parts[3]) if len(parts) == 4 else ("", "")
+    if (not state or parts[1:2] != [str(state.get("nonce"))] or what not in ("d", "a", "m")
+            or (what == "m" and not _month_choice(state, value))):  # old, or data the bot never sent
         await context.answer_button(query, context.t("button.stale"))
         return state["step"] if state and state.get("step") else END
     await context.answer_button(query)
     if query.message is not None and query.message.reply_markup is not None:
         await query.edit_message_reply_markup(None)
-    what, value = parts[2], parts[3]
     state = {**state, "nonce": state["nonce"] + 1}
     villages = await exportable_villages(context.services.storage, context.account)
     if what == "d":
@@ -99,12 +100,13 @@ async def chosen(update: Update, context: BotContext) -> str | int:
         if state.get("periods"):
             return await _build(update, context, state)
         return await _offer_months(update, context, state, villages)
-    if what == "m" and state.get("area") and value.isdecimal() and int(value) in MONTH_CHOICES:
-        current = await _this_month(context, villages)
-        state["periods"] = [str(current.shift(1 - int(value))), str(current)]
-        return await _build(update, context, state)
-    await context.say(update.effective_chat.id, context.t("button.stale"))
-    return _end(context)
+    current = await _this_month(context, villages)  # what == "m", checked above
+    state["periods"] = [str(current.shift(1 - int(value))), str(current)]
+    return await _build(update, context, state)
+
+
+def _month_choice(state: dict, value: str) -> bool:
+    return bool(state.get("area")) and value.isdecimal() and int(value) in MONTH_CHOICES
 
 
 async def cancel(update: Update, context: BotContext) -> int:

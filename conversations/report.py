@@ -56,7 +56,8 @@ async def chosen(update: Update, context: BotContext) -> str | int:
     reports = context.services.storage.reports
     session = await reports.session(update.effective_user.id)
     parts = (query.data or "").split(":")
-    if session is None or session.mode != "choose" or len(parts) != 4 or parts[1] != str(session.nonce):
+    if (session is None or session.mode != "choose" or len(parts) != 4 or parts[0] != "l"
+            or parts[1] != str(session.nonce)):
         await context.answer_button(query, context.t("button.stale"))
         return CHOOSING if session and session.mode == "choose" else await resume(update, context)
     await context.answer_button(query)

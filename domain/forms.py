@@ -231,7 +231,7 @@ def _valid_expression(value: str | None) -> str | None:
 def load_form(path: Path) -> FormSpec:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:  # UnicodeDecodeError: not saved as UTF-8
         raise FormError(f"{path.name}: cannot read the file: {exc}") from None
     try:
         return FormSpec.model_validate(data)

@@ -60,6 +60,10 @@ class _HttpServer(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
 
 
+class _Aborted(Exception):
+    """The client closed the connection before the request's body was complete."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like api.telegram.org
     server: _HttpServer
@@ -88,7 +92,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self) -> None:
         path, _, query = self.path.partition("?")
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except (_Aborted, ConnectionError, OSError, ValueError):
+            # The client went away mid-request (killed, timed out): there is no request to judge,
+            # so it is neither served nor counted as a violation.
+            self.close_connection = True
+            return
         api = self.server.api
         if path.startswith("/file/bot"):
             _token, _, file_path = path.removeprefix("/file/bot").partition("/")
@@ -108,11 +118,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json")
 
     def _read_body(self) -> bytes:
+        """The whole body, or _Aborted when the connection ends before it is complete."""
         if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            if len(body) < length:
+                raise _Aborted
+            return body
         chunks = []
-        while size := int(self.rfile.readline().split(b";")[0], 16):
-            chunks.append(self.rfile.read(size))
+        while size := int(self.rfile.readline().split(b";")[0], 16):  # b"" (closed): ValueError
+            chunk = self.rfile.read(size)
+            if len(chunk) < size:
+                raise _Aborted
+            chunks.append(chunk)
             self.rfile.readline()  # CRLF after each chunk
         while self.rfile.readline() not in (b"\r\n", b"\n", b""):
             pass  # trailer fields
@@ -325,7 +343,10 @@ class LocalBotApi:
             self.requests.append(RequestRecord(method, params, started))
             logged = True
             time.sleep(self.faults.delay_for(method))
-            self.faults.check(method, params)
+            try:
+                self.faults.check(method, params)
+            except ApiError as injected:  # a condition the test asked for, not the bot's mistake
+                return injected.code, injected.payload()
             call = methods.Call(method, params, token, formatted)
             return 200, {"ok": True, "result": methods.dispatch(self.spec, self.state, self.bot, call)}
         except ApiError as error:

@@ -60,3 +60,24 @@ def test_reportable_periods():
 
 def test_day_is_clamped_to_month_end():
     assert Period(2026, 2).day(31) == date(2026, 2, 28)
+
+
+@given(st.text(max_size=12))
+def test_parsing_any_text_gives_a_period_or_a_value_error(text):
+    try:
+        period = Period.parse(text)
+    except ValueError:
+        return
+    assert 1 <= period.month <= 12 and Period.parse(str(period)) == period
+
+
+@given(st.integers(1, 28), st.integers(1, 28), st.integers(1, 28), st.dates(date(2020, 1, 1), date(2035, 12, 31)))
+def test_a_schedule_orders_its_days_and_offers_only_open_periods(open_day, due_day, lock_day, today):
+    schedule = Schedule(open_day, due_day, lock_day)
+    reportable = schedule.reportable(today)
+    assert reportable == sorted(reportable) and len(reportable) <= 2
+    assert all(schedule.is_open(p, today) for p in reportable)
+    this = Period.of(today)
+    for period in (this.prev(), this):
+        assert schedule.opens(period) < schedule.due(period)
+        assert (period in reportable) == schedule.is_open(period, today)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.identity import IdentityError, mask, parse_kk, parse_nik
+from domain.identity import IdentityError, clean_digits, mask, parse_kk, parse_nik
 from domain.regions import (is_area_code, is_village_code, normalise_timezone, parent_codes,
                             timezone_for_province, within, zone_abbreviation)
 
@@ -92,3 +92,23 @@ def test_nik_round_trip(birth, female, serial):
     number = f"320412{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
     nik = parse_nik(number, TODAY)
     assert (nik.birth_date, nik.female) == (birth, female)
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789 .-\u00a0٣x"), max_size=24) | st.text(max_size=24))
+def test_kk_parser_gives_16_ascii_digits_or_an_identity_error(text):
+    try:
+        number = parse_kk(text)
+    except IdentityError:
+        return
+    assert len(number) == 16 and number.isascii() and number.isdigit() and number == clean_digits(text)
+    assert mask(number).count("*") == 6
+
+
+@given(st.sampled_from(["32", "53", "91"]), st.integers(1, 99), st.integers(0, 99_999_999), st.integers(1, 9999),
+       st.sampled_from(["", " ", ".", "-"]))
+def test_kk_typed_in_groups_reads_back(province, regency, middle, serial, separator):
+    number = f"{province}{regency:02d}{middle:08d}{serial:04d}"
+    typed = separator.join([number[:4], number[4:8], number[8:12], number[12:]])
+    if regency == 70:
+        return
+    assert parse_kk(typed) == number

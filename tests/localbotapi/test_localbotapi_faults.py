@@ -86,3 +86,35 @@ def test_requests_are_logged(server, api):
     assert (method, params) == ("sendMessage", {"chat_id": 1001, "text": "x"}) and at <= time.time()
     assert server.requests[1].params == {"chat_id": "1001"}  # undecodable: logged as received
     assert server.calls("SENDMESSAGE")[0]["text"] == "x"
+
+
+def _abort_mid_request(server, head: bytes, body: bytes) -> None:
+    """A client killed while sending: the headers and part of the body, then the connection ends."""
+    import socket
+
+    with socket.create_connection((server.host, server.port), timeout=5) as conn:
+        conn.sendall(head + body)
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(5)
+        assert conn.recv(1024) == b""  # no answer: the server just closes
+
+
+def test_a_request_cut_off_mid_body_is_not_a_violation(server, api):
+    from tests.localbotapi.conftest import TOKEN
+
+    server.user(1001)
+    path = f"/bot{TOKEN}/sendMessage".encode()
+    body = b'{"chat_id": 1001, "text": "a long message that never fully arrives"}'
+    _abort_mid_request(server, b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n" % len(body), body[:20])
+    _abort_mid_request(server, b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Transfer-Encoding: chunked\r\n\r\n", b"%x\r\n" % len(body) + body[:10])
+    assert server.violations == [] and server.requests == []
+    assert api("sendMessage", chat_id=1001, text="still serving")["ok"]
+
+
+def test_an_injected_500_is_not_the_bots_violation(server, api):
+    server.user(1001)
+    server.fail_next("sendMessage", 500)
+    assert api("sendMessage", chat_id=1001, text="x")["error_code"] == 500
+    assert server.violations == []
