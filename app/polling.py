@@ -60,14 +60,20 @@ class Poller:
 
     async def _handle_in_order(self, updates: Iterable[Update]) -> None:
         for update in updates:
-            with handling_update(update.update_id) as handled:
-                try:
-                    await self.application.process_update(update)
-                except Exception:  # the error handler normally takes these; never stop polling
-                    log.exception("update %s could not be handled", update.update_id)
-                    handled.failed = True
-            if handled.recorded and not handled.failed:
-                await self.storage.updates.mark_replied(update.update_id)
+            try:
+                await self._handle(update)
+            except Exception:  # the error handler normally takes these; never stop polling
+                log.exception("update %s could not be handled", update.update_id)
+
+    async def _handle(self, update: Update) -> None:
+        with handling_update(update.update_id) as handled:
+            try:
+                await self.application.process_update(update)
+            except Exception:
+                handled.failed = True
+                raise
+        if handled.recorded and not handled.failed:
+            await self.storage.updates.mark_replied(update.update_id)
 
     async def _fetch(self, stop: asyncio.Event) -> tuple[Update, ...] | None:
         """One long poll, abandoned (unconfirmed, so nothing is lost) when ``stop`` is set."""

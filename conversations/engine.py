@@ -18,7 +18,7 @@ from domain import formflow
 from domain.answers import AnswerError, display, parse_answer
 from domain.forms import FormSpec, Question, QuestionType
 from domain.periods import Period
-from domain.texts import Html
+from domain.texts import LANGUAGES, Html
 from storage.reports import Draft, Session
 
 ANSWERING = "answering"
@@ -76,8 +76,8 @@ async def show(update: Update, context: BotContext, run: Run, prefix: str = "") 
     """Send the question under the cursor (or the review) again; buttons already sent stay valid."""
     if run.session.cursor is None:
         text, keyboard = review(context, run)
-    elif (rule := _waiting_rule(run)) is not None:  # still waiting for "yes, correct" / "change"
-        text, keyboard = confirm_prompt(context, run, rule)
+    elif (warning := _waiting_warning(run)) is not None:  # still waiting for "yes, correct" / "change"
+        text, keyboard = confirm_prompt(context, run, warning)
     else:
         text, keyboard = question_prompt(context, run, run.form.question(run.session.cursor))
     await context.say(update.effective_chat.id, Html(prefix + text), reply_markup=keyboard)
@@ -187,30 +187,30 @@ async def _save_and_continue(update, context, run: Run, question: Question, valu
 
 
 async def ask_to_confirm(update, context, run: Run, value: Any, rule) -> str:
-    pending = {**run.session.pending, "value": value, "rule": rule.id}
+    """A soft rule (of the form, or a finisher's own check) asks "are you sure?"; its message is
+    kept with the session so the question can be shown again exactly."""
+    warning = {lang: rule.message.get(lang) for lang in LANGUAGES}
+    pending = {**run.session.pending, "value": value, "rule": rule.id, "warning": warning}
     run.session = replace(run.session, mode="confirm", pending=pending)
     return await ask(update, context, run)
 
 
-def _waiting_rule(run: Run):
-    """The soft rule the person is asked to confirm, if the session is waiting for that."""
-    if run.session.mode != "confirm":
-        return None
-    rule_id = run.session.pending.get("rule")
-    return next((r for r in run.form.rules if r.id == rule_id), None)
+def _waiting_warning(run: Run) -> dict[str, str] | None:
+    """The soft-rule message the person is asked to confirm, if the session is waiting for that."""
+    return run.session.pending.get("warning") if run.session.mode == "confirm" else None
 
 
-def confirm_prompt(context: BotContext, run: Run, rule) -> tuple[str, InlineKeyboardMarkup]:
+def confirm_prompt(context: BotContext, run: Run, warning: dict[str, str]) -> tuple[str, InlineKeyboardMarkup]:
     nonce = run.session.nonce
     keyboard = InlineKeyboardMarkup([[_button(context.t("button.confirm"), nonce, "c"),
                                       _button(context.t("button.change"), nonce, "x")]])
-    return context.t("form.soft_warning", message=rule.message.get(context.language)), keyboard
+    return context.t("form.soft_warning", message=warning.get(context.language) or warning["id"]), keyboard
 
 
 async def wrong(update: Update, context: BotContext, run: Run, message: str) -> str:
     """A clear message and the same question again; earlier answers stay. While a soft rule
     waits for confirmation, the confirmation is asked again (with its buttons)."""
-    if _waiting_rule(run) is not None:
+    if _waiting_warning(run) is not None:
         run.session = replace(run.session, wrong_tries=run.session.wrong_tries + 1)
     else:
         run.session = replace(run.session, wrong_tries=run.session.wrong_tries + 1, mode="ask",

@@ -16,6 +16,7 @@ import storage.db as db_module
 from app.telegram_retry import RetryingRateLimiter
 from domain.models import ScopeEntry
 from domain.roles import Role
+from tests.support.harness import settled
 from tests.handlers.test_report_conversation import answer, said, uji  # noqa: F401 (fixture)
 
 VILLAGE = "32.04.12.2001"
@@ -29,6 +30,7 @@ async def kader_at_first_question(server, storage, posyandu_ids):
     await said(siti, "terdaftar")
     siti.send("/lapor")
     await said(siti, "balita sasaran")
+    await settled(storage)
     return siti
 
 

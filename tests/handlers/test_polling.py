@@ -7,6 +7,7 @@ from telegram.ext import TypeHandler
 
 from app.polling import Poller
 from storage.updates import Progress
+from tests.support.harness import settled
 from tests.handlers.test_report_conversation import answer, register, said, uji  # noqa: F401 (fixture)
 
 
@@ -22,15 +23,6 @@ def capture(application) -> list[dict]:
 
 async def deliver_again(application, storage, raw: dict) -> None:
     await Poller(application, storage).handle([Update.de_json(raw, application.bot)])
-
-
-async def finished(storage, update_id: int) -> None:
-    """Until the poller has recorded that the update's replies went out."""
-    for _ in range(500):
-        if await storage.updates.progress(update_id) is Progress.DONE:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"update {update_id} never finished")
 
 
 async def start_report(server, storage, posyandu_ids):
@@ -64,7 +56,7 @@ async def test_an_answer_delivered_again_is_not_applied_to_the_next_question(uji
     siti = await start_report(server, storage, posyandu_ids)
     await answer(siti, "50", "ditimbang")
     fifty = seen[-1]
-    await finished(storage, fifty["update_id"])
+    await settled(storage)
     await deliver_again(uji, storage, fifty)  # finished before: nothing happens, nothing is said
     await answer(siti, "40", "kelas ibu")
     drafts = await storage.reports.drafts_of(1001)
@@ -77,7 +69,7 @@ async def test_an_applied_but_unanswered_update_shows_the_question_again(uji, se
     siti = await start_report(server, storage, posyandu_ids)
     await answer(siti, "50", "ditimbang")
     fifty = seen[-1]
-    await finished(storage, fifty["update_id"])
+    await settled(storage)
     await storage.db.execute("UPDATE handled_updates SET replied = 0 WHERE update_id = ?", (fifty["update_id"],))
     await deliver_again(uji, storage, fifty)  # as if the bot died before its reply went out
     again = await said(siti, "ditimbang")

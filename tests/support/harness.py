@@ -66,5 +66,15 @@ async def running_bot(server: LocalBotApi, settings: Settings, storage: Storage,
             await application.stop()
 
 
+async def settled(storage: Storage, timeout: float = 5.0) -> None:
+    """Until the poller has finished what it took (the bookkeeping after the replies too), so a
+    test can change the database or its faults without racing the previous update."""
+    for _ in range(int(timeout / 0.01)):
+        if not await storage.db.fetchval("SELECT COUNT(*) FROM handled_updates WHERE replied = 0"):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the bot did not finish handling its updates")
+
+
 def new_clock() -> FixedClock:
     return FixedClock(START)
