@@ -177,6 +177,8 @@ def _render(items: list[planner.Message], forms_order: list[str]) -> tuple[Html,
 async def tick(context: CallbackContext) -> None:
     services: Services = context.application.bot_data[SERVICES_KEY]
     try:
+        await services.storage.reminders.prune()
+        await services.storage.updates.prune()
         await run_round(services, context.bot)
     except Exception:  # a broken round must not stop the next ones
         log.exception("reminder round failed")

@@ -64,6 +64,14 @@ class Reminders:
                     got.append(key)
         return got
 
+    async def prune(self, keep: timedelta = timedelta(days=120)) -> int:
+        """Forget finished entries older than any period still open to reminders (a report locks
+        within two months), so each round's look-up stays small. Returns how many."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM reminder_log WHERE state != 'claimed' AND claimed_at < ?",
+                                        (iso(self.clock.now() - keep),))
+            return cursor.rowcount
+
     async def mark_sent(self, keys: Iterable[str], owner: str, message_id: int | None = None) -> None:
         await self._finish(keys, owner, "sent", message_id=message_id)
 

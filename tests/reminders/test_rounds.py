@@ -321,3 +321,14 @@ async def test_pengingat_shows_own_deadlines_and_coordinators_start_a_round(app,
     assert len(reminders_in(siti)) == 1  # Maria (another regency) is not in Budi's scope
     budi.send("/pengingat kirim")
     assert "0 terkirim" in (await said(budi, "Pengingat selesai")).text  # once a day
+
+
+async def test_the_sent_log_forgets_old_finished_entries_only(storage, clock):
+    await storage.reminders.claim(["old-sent"], 1001, "remind", "round-a")
+    await storage.reminders.mark_sent(["old-sent"], "round-a")
+    await storage.reminders.claim(["old-claimed"], 1001, "remind", "round-a")
+    clock.advance(days=121)
+    await storage.reminders.claim(["new-sent"], 1001, "remind", "round-b")
+    await storage.reminders.mark_sent(["new-sent"], "round-b")
+    assert await storage.reminders.prune() == 1
+    assert {e.key for e in await storage.reminders.entries()} == {"old-claimed", "new-sent"}
