@@ -10,6 +10,7 @@ from app.settings import Settings, SettingsError, load_settings
 from cli import admin_commands, backup_commands
 from cli import reminder_commands  # reminders
 from cli import export_commands  # exports
+from cli import demo_command  # demo
 from domain.forms import FormError
 from storage import DatabaseError
 
@@ -24,6 +25,7 @@ def parser() -> argparse.ArgumentParser:
     backup_commands.add_parsers(commands)
     reminder_commands.add_parsers(commands)  # reminders
     export_commands.add_parsers(commands)  # exports
+    demo_command.add_parsers(commands)  # demo
     return root
 
 
