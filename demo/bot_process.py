@@ -1,4 +1,4 @@
-"""The real bot for the demo: ``python bot.py run`` in a child process, pointed at the local
+"""The real bot for the demo (and the benchmarks): ``python bot.py run`` in a child process, pointed at the local
 Bot API and the demo database, its log in the demo folder. Exactly what an operator runs."""
 from __future__ import annotations
 
@@ -24,10 +24,14 @@ class BotDidNotStart(RuntimeError):
     pass
 
 
-class DemoBot:
-    def __init__(self, server: LocalBotApi, database: Path, folder: Path) -> None:
+class LocalBot:
+    def __init__(self, server: LocalBotApi, database: Path, folder: Path, *, command: list[str] | None = None,
+                 ready_line: str = READY_LINE, log_name: str = "bot.log") -> None:
+        """``command`` replaces ``bot.py run`` (a benchmark's echo bot); it must log ``ready_line``."""
         self.server, self.database, self.folder = server, database, folder
-        self.log_path = folder / "bot.log"
+        self.command = command or [sys.executable, str(BOT), "run"]
+        self.ready_line = ready_line
+        self.log_path = folder / log_name
         self.process: subprocess.Popen | None = None
 
     def environment(self) -> dict[str, str]:
@@ -40,14 +44,15 @@ class DemoBot:
 
     async def start(self, timeout: float = 30.0) -> None:
         """Start the bot; return once it logged that it runs and asked for updates."""
+        polls_before = len(self.server.calls("getUpdates"))
         with open(self.log_path, "wb") as log:  # a fresh log for a fresh demo
             # The demo folder is the working directory: a .env where the demo was started is not read.
-            self.process = subprocess.Popen([sys.executable, str(BOT), "run"], cwd=self.folder,
+            self.process = subprocess.Popen(self.command, cwd=self.folder,
                                             env=self.environment(), stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while not (READY_LINE in self.log() and self.server.calls("getUpdates")):
+        while not (self.ready_line in self.log() and len(self.server.calls("getUpdates")) > polls_before):
             if self.process.poll() is not None:
                 raise BotDidNotStart(f"the bot exited with status {self.process.returncode}; see {self.log_path}")
             if loop.time() > deadline:

@@ -21,7 +21,7 @@ from typing import TextIO
 
 from app.settings import REPO_DIR
 from demo import terminal
-from demo.bot_process import BotDidNotStart, DemoBot
+from demo.bot_process import BotDidNotStart, LocalBot
 from demo.world import DISTRICT_NAME, HISTORY_MONTHS, VILLAGES, DemoWorld, Persona, build_world
 from domain.forms import load_forms
 from domain.texts import catalogue
@@ -307,7 +307,7 @@ async def run_demo(folder: Path, *, language: str = "id", seed: int = 7, stdin: 
         for telegram_id in world.others:  # so that reminders to them reach someone
             server.user(telegram_id, "Demo")
         view = ChatView(server, world, exports, texts, write)
-        bot = DemoBot(server, database, folder)
+        bot = LocalBot(server, database, folder)
         try:
             try:
                 await bot.start()
