@@ -12,6 +12,7 @@ from cli import reminder_commands  # reminders
 from cli import export_commands  # exports
 from cli import household_commands  # households
 from cli import partner_commands  # partners, programmes, targets
+from cli import demo_command  # demo
 from domain.forms import FormError
 from storage import DatabaseError
 from storage import DataKeyError  # households
@@ -29,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
     export_commands.add_parsers(commands)  # exports
     household_commands.add_parsers(commands)  # households
     partner_commands.add_parsers(commands)  # partners, programmes, targets
+    demo_command.add_parsers(commands)  # demo
     return root
 
 
