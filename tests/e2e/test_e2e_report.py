@@ -212,8 +212,7 @@ def test_kirim_delivered_twice_makes_one_revision(world, bot, server, allowed_vi
 
     # 2. A revision: the bot committed it and asked Telegram to send the receipt, and was killed
     #    before the answer came back.
-    siti.send("/lapor")
-    said(siti, "sudah dikirim (revisi 1)")
+    open_report(siti, "sudah dikirim (revisi 1)")
     siti.press("2")
     answer(siti, "41", "Periksa lagi")
     server.delay("sendMessage", 1.0)
@@ -230,8 +229,7 @@ def test_kirim_delivered_twice_makes_one_revision(world, bot, server, allowed_vi
     assert revisions(world) == 2
 
     # 3. Kirim pressed while the bot is down: delivered once it is back, handled once.
-    siti.send("/lapor")
-    said(siti, "sudah dikirim (revisi 2)")
+    open_report(siti, "sudah dikirim (revisi 2)")
     siti.press("2")
     answer(siti, "42", "Periksa lagi")
     bot.kill()
