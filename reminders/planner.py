@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from domain.forms import FormSpec
 from domain.models import Posyandu, User, Village
 from domain.periods import Period
+from domain.regions import parent_codes
 from domain.roles import Role
 
 QUIET_START = time(21, 0)
@@ -237,6 +238,22 @@ def reporters(form: FormSpec, posyandu: Posyandu, people: Iterable[User]) -> lis
             if u.active and u.role in form.roles and u.role is not Role.ADMIN and u.covers_posyandu(posyandu)]
 
 
+def people_by_village(people: Sequence[User], village_codes: Iterable[str]) -> dict[str, list[User]]:
+    """The active people whose scope reaches each village, in the order of ``people``; admins,
+    who cover everything, are left out. Scope entries are indexed by area code, so a village
+    looks up its four codes (province, regency, district, village) instead of scanning everyone."""
+    by_area: dict[str, list[tuple[int, User]]] = defaultdict(list)
+    for position, user in enumerate(people):
+        if user.active and not user.is_admin:
+            for area in {s.area_code for s in user.scope}:
+                by_area[area].append((position, user))
+    out = {}
+    for code in village_codes:
+        found = {position: user for area in (*parent_codes(code), code) for position, user in by_area.get(area, ())}
+        out[code] = [found[position] for position in sorted(found)]
+    return out
+
+
 def active_step(form: FormSpec, period: Period, now_local: datetime) -> tuple[int, datetime] | None:
     """The scheduled reminder (days before due, its local send time) active at ``now_local``."""
     schedule, reminders = form.schedule, form.reminders
@@ -267,16 +284,17 @@ def plan(inputs: Inputs) -> Plan:
     for p in inputs.posyandu:
         if p.active and p.village_code in villages:
             by_village[p.village_code].append(p)
+    local_people = people_by_village(inputs.people, villages)
     candidates: list[Message] = []
     for code, places in sorted(by_village.items()):
         village = villages[code]
         now_local = local_now(inputs.now, village.timezone)
         if is_quiet(now_local, inputs.quiet):
             continue
-        candidates += _reminders(inputs, village, places, forms, now_local)
-        candidates += _escalations(inputs, village, places, forms, now_local)
+        candidates += _reminders(inputs, village, places, local_people[code], forms, now_local)
+        candidates += _escalations(inputs, village, places, local_people[code], forms, now_local)
     if inputs.digest is not None:
-        candidates += _digests(inputs, forms, by_village)
+        candidates += _digests(inputs, forms, by_village, local_people)
     for message in candidates:
         if message.key in inputs.done:
             continue
@@ -289,8 +307,8 @@ def plan(inputs: Inputs) -> Plan:
     return result
 
 
-def _reminders(inputs: Inputs, village: Village, places: list[Posyandu], forms: list[FormSpec],
-               now_local: datetime) -> list[Reminder]:
+def _reminders(inputs: Inputs, village: Village, places: list[Posyandu], people: list[User],
+               forms: list[FormSpec], now_local: datetime) -> list[Reminder]:
     today, out = now_local.date(), []
     for form in forms:
         for period in candidate_periods(today):
@@ -301,7 +319,7 @@ def _reminders(inputs: Inputs, village: Village, places: list[Posyandu], forms: 
             for place in places:
                 if (form.id, place.id, str(period)) in inputs.submitted:
                     continue
-                for user in reporters(form, place, inputs.people):
+                for user in reporters(form, place, people):
                     name = _step_for(inputs, form, place, period, user, step, today)
                     if name is None:
                         continue
@@ -326,8 +344,8 @@ def _step_for(inputs: Inputs, form: FormSpec, place: Posyandu, period: Period, u
     return None
 
 
-def _escalations(inputs: Inputs, village: Village, places: list[Posyandu], forms: list[FormSpec],
-                 now_local: datetime) -> list[Escalation]:
+def _escalations(inputs: Inputs, village: Village, places: list[Posyandu], people: list[User],
+                 forms: list[FormSpec], now_local: datetime) -> list[Escalation]:
     today = now_local.date()
     groups: dict[tuple[Period, date], list[FormSpec]] = defaultdict(list)
     for form in forms:
@@ -337,9 +355,9 @@ def _escalations(inputs: Inputs, village: Village, places: list[Posyandu], forms
             if starts <= now_local and not is_locked(form, period, today):
                 groups[(period, due)].append(form)
     out = []
-    officials = [u for u in inputs.people if u.active and u.role is Role.PERANGKAT_DESA and u.covers_village(village.code)]
+    officials = [u for u in people if u.role is Role.PERANGKAT_DESA]
     for (period, due), group in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1])):
-        missing = missing_reports(group, places, period, inputs.submitted, inputs.people)
+        missing = missing_reports(group, places, period, inputs.submitted, people)
         if not missing:
             continue
         for official in officials:
@@ -370,7 +388,8 @@ def digest_moment(schedule: DigestSchedule, now: datetime) -> datetime:
     return moment if moment <= local else moment - timedelta(days=7)
 
 
-def _digests(inputs: Inputs, forms: list[FormSpec], by_village: Mapping[str, list[Posyandu]]) -> list[Digest]:
+def _digests(inputs: Inputs, forms: list[FormSpec], by_village: Mapping[str, list[Posyandu]],
+             local_people: Mapping[str, list[User]]) -> list[Digest]:
     schedule = inputs.digest
     local = local_now(inputs.now, schedule.timezone)
     moment = digest_moment(schedule, inputs.now)
@@ -386,8 +405,9 @@ def _digests(inputs: Inputs, forms: list[FormSpec], by_village: Mapping[str, lis
             continue
         rows = tuple(completeness(v, by_village.get(v.code, []), forms, inputs.submitted,
                                   season_period(local_now(inputs.now, v.timezone).date())) for v in villages)
+        people = list({u.telegram_id: u for v in villages for u in local_people[v.code]}.values())
         out.append(Digest(key=digest_key(user.telegram_id, week), user=user, week=week, day=moment.date(), villages=rows,
-                          unreachable=tuple(unreachable_in(villages, inputs.people))))
+                          unreachable=tuple(unreachable_in(villages, people))))
     return out
 
 

@@ -276,3 +276,46 @@ def test_own_deadlines():
         ("kia", "Melati", "2026-12", 33, False),
     ]
     assert planner.deadlines(now, LURAH, VILLAGES, FORMS, POSYANDU, {}) == []
+
+
+# -- the people index ---------------------------------------------------------------------------
+def test_people_by_village_finds_exactly_those_whose_scope_reaches_the_village():
+    province = person(2002, "koordinator", "53", None)
+    district = person(2003, "koordinator", "91.03.01", None)
+    two_villages = User(telegram_id=2004, name="Dua", role=Role.KOORDINATOR,
+                        scope=(ScopeEntry(area_code=WIB), ScopeEntry(area_code=WIT)))
+    gone = person(1005, "kader", WIB, MAWAR.id, active=False)
+    admin = person(9, "admin", "32", None)
+    people = PEOPLE + [province, district, two_villages, gone, admin]
+
+    index = planner.people_by_village(people, [v.code for v in VILLAGES])
+
+    for village in VILLAGES:   # the same people, in the same order, as scanning everyone
+        scanned = [u for u in people if u.active and not u.is_admin and u.covers_village(village.code)]
+        assert index[village.code] == scanned
+    assert [u.telegram_id for u in index[WIB]] == [1001, 1002, 3001, 2001, 2004]
+    assert [u.telegram_id for u in index[WIT]] == [1004, 2003, 2004]
+
+
+def test_planning_does_not_scan_everyone_for_every_posyandu():
+    """5,000 people in 250 villages: planning once visits each person's scope a few times, not
+    once per posyandu and form (which made a round of 5,000 take minutes to plan)."""
+    calls = 0
+    original = User.covers_posyandu
+
+    def counting(self, place):
+        nonlocal calls
+        calls += 1
+        return original(self, place)
+
+    villages = [Village(code=f"32.04.{10 + n // 100:02d}.{2001 + n % 100}", name=f"D{n}", district_code="",
+                        district_name="", regency_code="32.04", regency_name="", province_code="32",
+                        province_name="", timezone="Asia/Jakarta") for n in range(250)]
+    places = [Posyandu(id=n + 1, village_code=villages[n // 4].code, name=f"P{n}") for n in range(1000)]
+    people = [person(10_000 + n, "kader", places[n // 5].village_code, places[n // 5].id) for n in range(5000)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(User, "covers_posyandu", counting)
+        result = planner.plan(Inputs(now=utc(2026, 12, 2, 2, 0), villages=villages, forms=FORMS, posyandu=places,
+                                     people=people))
+    assert len({m.user.telegram_id for m in result.due}) == 5000
+    assert calls <= 5000 * 4 * 2   # each person: the posyandu of their village, once per report form
