@@ -23,7 +23,7 @@ from handlers import partners as partner_handlers  # partners
 from storage import Storage
 from reminders.jobs import schedule_reminders  # reminders
 from app.backup_job import schedule_backups  # backups
-from app.telegram_retry import RetryingRateLimiter  # reliability: retries timeouts and 5xx
+from app.telegram_limits import TelegramLimiter
 from storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,7 @@ def build_application(services: Services, *, request=None) -> Application:
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
         .persistence(SqlitePersistence(services.storage.db, update_interval=settings.persistence_interval))
-        .rate_limiter(RetryingRateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=20,
-                                     group_time_period=60, max_retries=5))
+        .rate_limiter(TelegramLimiter())
         .connection_pool_size(32).pool_timeout(30).connect_timeout(15).read_timeout(30).write_timeout(60)
     )
     if request is not None:

@@ -13,8 +13,9 @@ session in one transaction, send the next question.
     python bench/bench_conversation.py --people 5 --answers 3 # quick look
 
 Prints answers/s of each and the ratios (target: the real bot >= 0.5 x the bare echo bot).
-The echo bot is measured twice: bare, and with the AIORateLimiter the real bot uses (30
-messages/s overall), which is the ceiling Telegram itself puts on any bot's replies.
+The echo bot is measured twice: bare, and with the rate limiter the real bot uses
+(app.telegram_limits: replies go at once, only broadcasts are paced), so the ratio to the
+limited echo bot shows the cost of the bot's own work alone.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ FORM_BUTTON = "Laporan Bulanan Posyandu"
 REPLY_TIMEOUT = 120.0
 BOTS = {  # key -> (label, echo bot?, with the real bot's rate limiter?)
     "echo": ("echo bot (bare PTB)", True, False),
-    "echo_limited": ("echo bot + AIORateLimiter", True, True),
+    "echo_limited": ("echo bot + TelegramLimiter", True, True),
     "lapordesa": ("Lapor Desa bot (bot.py run)", False, False),
 }
 

@@ -2,18 +2,23 @@
 
     python bench/echo_bot.py [--rate-limiter]      # settings from the environment, like bot.py
 
-Replies to every text with the same text. ``--rate-limiter`` adds the AIORateLimiter the real
-bot uses (the same arguments as app.application.build_application), to separate the cost of
-Telegram's 30 messages/s limit from the cost of the bot's own work.
+Replies to every text with the same text. ``--rate-limiter`` adds the rate limiter the real bot
+uses (app.telegram_limits.TelegramLimiter), to separate the cost of the limiter from the cost of
+the bot's own work.
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import sys
+from pathlib import Path
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from app.telegram_limits import TelegramLimiter  # noqa: E402
 
 READY_LINE = "echo bot is running"
 
@@ -35,8 +40,7 @@ def main() -> None:
                .base_url(os.environ["TELEGRAM_API_BASE_URL"]).base_file_url(os.environ["TELEGRAM_API_FILE_URL"])
                .post_init(announce))
     if args.rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=20,
-                                                      group_time_period=60, max_retries=5))
+        builder = builder.rate_limiter(TelegramLimiter())
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

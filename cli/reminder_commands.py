@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from telegram import Bot
+from telegram.ext import ExtBot
 
 from app.settings import Settings
+from app.telegram_limits import TelegramLimiter
 from domain.clock import SystemClock
 
 
@@ -29,7 +30,8 @@ async def remind_now(args, settings: Settings) -> int:
             if not await services.storage.areas.area_exists(code):
                 print(f"lapordesa: area {code} is not known; nothing was sent", file=sys.stderr)
                 return 1
-        async with Bot(token, base_url=settings.telegram_api_base_url, base_file_url=settings.file_url) as bot:
+        async with ExtBot(token, base_url=settings.telegram_api_base_url, base_file_url=settings.file_url,
+                          rate_limiter=TelegramLimiter()) as bot:  # paced like the running bot's rounds
             result = await run_round(services, bot, villages=args.village or None, manual=True)
     finally:
         await services.storage.close()

@@ -27,6 +27,7 @@ from telegram.ext import Application, CallbackContext, Job
 
 from app.context import SERVICES_KEY
 from app.services import Services
+from app.telegram_limits import BROADCAST
 from domain.texts import Html
 from reminders import messages, planner
 from reminders.planner import Batch, DigestSchedule, Inputs, Plan
@@ -35,9 +36,8 @@ log = logging.getLogger(__name__)
 
 TICK_JOB_ID = "reminders.tick"
 BUSY_IDLE = timedelta(hours=1)
-CONCURRENT_SENDS = 8
-# Own RetryAfter retries for a bot without PTB's rate limiter (the command line's plain Bot);
-# the Application's AIORateLimiter already retries (max_retries=5).
+CONCURRENT_SENDS = 8  # requests under way at once; the limiter paces them (app.telegram_limits)
+# Own RetryAfter retries for a Bot without a rate limiter; the project's limiter already retries.
 PLAIN_BOT_RETRIES = 3
 MAX_OWN_WAIT = 60.0
 
@@ -123,9 +123,10 @@ async def _deliver(services: Services, bot: Bot, batch: Batch, owner: str, forms
         return
     items = [m for m in batch.messages if m.key in keys]
     text, markup = _render(items, forms_order)
+    paced = {"rate_limit_args": BROADCAST} if getattr(bot, "rate_limiter", None) is not None else {}
     for attempt in range(retries + 1):
         try:
-            sent = await bot.send_message(user_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            sent = await bot.send_message(user_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **paced)
         except RetryAfter as exc:
             wait = _seconds(exc)
             if attempt < retries and wait <= MAX_OWN_WAIT:
