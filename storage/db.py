@@ -1,5 +1,6 @@
-"""SQLite through aiosqlite: one writer connection (writes serialised by a lock) and one
-reader connection (WAL lets it read committed data while a write is under way)."""
+"""SQLite through aiosqlite: one writer connection (writes serialised by a lock), one reader
+connection (WAL lets it read committed data while a write is under way), and a connection of
+its own for each long stream."""
 from __future__ import annotations
 
 import asyncio
@@ -170,23 +171,31 @@ class Database:
             return cursor.lastrowid
 
     # -- reading ----------------------------------------------------------------------------
+    # A read runs start to finish in one call to the reader's thread: a statement left open
+    # across an await (while other tasks read) would keep the connection's read transaction,
+    # and so its snapshot, alive, and later reads would miss what was committed since.
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._reader.execute_fetchall(sql, tuple(params)))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchval(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
     async def iterate(self, sql: str, params: Iterable[Any] = (), batch: int = 2000) -> AsyncIterator[sqlite3.Row]:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            while rows := await cursor.fetchmany(batch):
-                for row in rows:
-                    yield row
+        """Stream a large result (exports) on a connection of its own: one consistent snapshot
+        for the whole stream, without holding the shared reader's."""
+        conn = await _connect(self.path)
+        try:
+            async with conn.execute(sql, tuple(params)) as cursor:
+                while rows := await cursor.fetchmany(batch):
+                    for row in rows:
+                        yield row
+        finally:
+            await conn.close()
 
     # -- backups ----------------------------------------------------------------------------
     async def backup_to(self, target: Path) -> None:

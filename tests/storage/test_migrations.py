@@ -1,3 +1,4 @@
+import asyncio
 import sqlite3
 
 import pytest
@@ -57,3 +58,44 @@ async def test_database_folder_is_created(tmp_path):
     storage = await Storage.open(tmp_path / "new" / "folder" / "db.sqlite3")
     assert (tmp_path / "new" / "folder").is_dir()
     await storage.close()
+
+
+# -- reads see what was committed before them -----------------------------------------------------
+async def test_a_read_sees_a_write_committed_before_it_while_a_long_read_is_under_way(tmp_path):
+    """An export streaming rows must not freeze what everyone else reads at its snapshot."""
+    db = await Database.open(tmp_path / "db.sqlite3")
+    async with db.transaction() as conn:
+        await conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [(f"k{n}", "v") for n in range(50)])
+    stream = db.iterate("SELECT key FROM meta", batch=10)
+    assert (await anext(stream))["key"]          # an export has begun, and is paused mid-way
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO meta (key, value) VALUES ('new', 'written')")
+    assert await db.fetchval("SELECT value FROM meta WHERE key = 'new'") == "written"
+    await stream.aclose()
+    await db.close()
+
+
+async def test_concurrent_writers_each_read_back_their_own_write(tmp_path):
+    """Many people at once, each saving and then reading back (as a handler does): a read that
+    overlaps another read must still see what was committed before it began."""
+    db = await Database.open(tmp_path / "db.sqlite3")
+
+    async def person(n: int) -> str | None:
+        for step in range(5):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"p{n}", f"s{step}"))
+            if await db.fetchval("SELECT value FROM meta WHERE key = ?", (f"p{n}",)) != f"s{step}":
+                return f"p{n} read a stale value at step {step}"
+        return None
+
+    async def reader() -> None:  # others reading all the while (menus, reviews, lookups)
+        while not done.is_set():
+            await db.fetchall("SELECT key, value FROM meta")
+
+    done = asyncio.Event()
+    readers = [asyncio.create_task(reader()) for _ in range(20)]
+    problems = [p for p in await asyncio.gather(*(person(n) for n in range(100))) if p]
+    done.set()
+    await asyncio.gather(*readers)
+    assert problems == []
+    await db.close()
