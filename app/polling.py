@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
@@ -56,24 +56,42 @@ class Poller:
         await self._confirm()
 
     async def handle(self, updates: Sequence[Update]) -> None:
-        await asyncio.gather(*(self._handle_in_order(chat) for chat in _by_chat(updates)))
+        """Handle a batch, then mark the updates that changed something and were answered in
+        full. A chat's last update is marked with the other chats' in one transaction after the
+        batch (a crash before that only means its question is shown once more); earlier ones
+        are marked at once, so a redelivered batch repeats no more than that."""
+        last_replied: list[int] = []
+        await asyncio.gather(*(self._handle_in_order(chat, last_replied) for chat in _by_chat(updates)))
+        await self._mark_replied(last_replied)
 
-    async def _handle_in_order(self, updates: Iterable[Update]) -> None:
-        for update in updates:
+    async def _handle_in_order(self, updates: Sequence[Update], last_replied: list[int]) -> None:
+        for number, update in enumerate(updates, 1):
             try:
-                await self._handle(update)
+                if await self._handle(update):
+                    if number < len(updates):
+                        await self._mark_replied([update.update_id])
+                    else:
+                        last_replied.append(update.update_id)
             except Exception:  # the error handler normally takes these; never stop polling
                 log.exception("update %s could not be handled", update.update_id)
 
-    async def _handle(self, update: Update) -> None:
+    async def _mark_replied(self, update_ids: list[int]) -> None:
+        if not update_ids:
+            return
+        try:
+            await self.storage.updates.mark_replied(update_ids)
+        except Exception:  # bookkeeping only: never stop polling for it
+            log.exception("could not mark %d handled updates as answered", len(update_ids))
+
+    async def _handle(self, update: Update) -> bool:
+        """Whether the update changed something and was answered in full."""
         with handling_update(update.update_id) as handled:
             try:
                 await self.application.process_update(update)
             except Exception:
                 handled.failed = True
                 raise
-        if handled.recorded and not handled.failed:
-            await self.storage.updates.mark_replied(update.update_id)
+        return handled.recorded and not handled.failed
 
     async def _fetch(self, stop: asyncio.Event) -> tuple[Update, ...] | None:
         """One long poll, abandoned (unconfirmed, so nothing is lost) when ``stop`` is set."""

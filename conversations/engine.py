@@ -57,7 +57,11 @@ MENUS: dict[str, Any] = {}
 
 
 async def current_run(context: BotContext, user_id: int) -> Run | None:
-    session = await context.services.storage.reports.session(user_id)
+    return await run_of(context, await context.services.storage.reports.session(user_id))
+
+
+async def run_of(context: BotContext, session: Session | None) -> Run | None:
+    """The form this session is in, loaded; None outside a form."""
     if session is None or session.kind not in FINISHERS or session.mode == "choose":
         return None
     return await FINISHERS[session.kind].load(context, session)
@@ -176,14 +180,16 @@ async def accept(update: Update, context: BotContext, run: Run, value: Any) -> s
 async def _save_and_continue(update, context, run: Run, question: Question, value: Any, candidate: dict) -> str:
     kept, removed = formflow.prune(run.form, candidate, run.context)
     next_q = formflow.next_question(run.form, kept, run.context)
-    session = replace(run.session, cursor=next_q.id if next_q else None, mode="ask", wrong_tries=0, pending={})
+    # The next question's nonce is saved with the answer: one transaction, then ``show``.
+    session = replace(run.session, cursor=next_q.id if next_q else None, mode="ask", wrong_tries=0, pending={},
+                      nonce=run.session.nonce + 1)
     await (run.store or context.services.storage.reports).save_answer(
         run.draft.id, question.id, value, confirmed=run.session.pending.get("confirmed", []),
         removed=removed, session=session)
     run.draft = replace(run.draft, answers=kept)
     run.session = session
     prefix = context.t("form.cleared", count=len(removed)) + "\n\n" if removed else ""
-    return await ask(update, context, run, prefix)
+    return await show(update, context, run, prefix)
 
 
 async def ask_to_confirm(update, context, run: Run, value: Any, rule) -> str:

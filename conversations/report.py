@@ -276,7 +276,7 @@ async def resume(update: Update, context: BotContext) -> str | int:
             return await chosen(update, context)
         await update.effective_message.reply_html(context.t("report.use_buttons"))
         return CHOOSING
-    run = await engine.current_run(context, user_id)
+    run = await engine.run_of(context, session)
     if run is None:
         if update.callback_query:
             await stale_button(update, context)

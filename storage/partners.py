@@ -11,8 +11,7 @@ from storage.db import Database
 
 # Villages a person's programme scopes cover: members of the programme where the person's partner
 # plays a role (in that programme or in all). Resolved on every read, so it follows changes.
-_PROGRAMME_VILLAGES = """
-SELECT DISTINCT ups.telegram_id, pv.village_code
+_PROGRAMME_VILLAGES_FROM = """
 FROM user_programme_scopes ups
 JOIN user_partners up ON up.telegram_id = ups.telegram_id
 JOIN programme_villages pv ON pv.programme_id = ups.programme_id
@@ -20,6 +19,10 @@ WHERE EXISTS (SELECT 1 FROM partner_roles pr WHERE pr.partner_id = up.partner_id
               AND pr.village_code = pv.village_code
               AND (pr.programme_id IS NULL OR pr.programme_id = ups.programme_id))
 """
+_PROGRAMME_VILLAGES = "SELECT DISTINCT ups.telegram_id, pv.village_code" + _PROGRAMME_VILLAGES_FROM
+# The same for one person, as a JSON array in a column of a query over ``users u``.
+PROGRAMME_VILLAGES_OF_USER = ("(SELECT json_group_array(DISTINCT pv.village_code)" + _PROGRAMME_VILLAGES_FROM
+                              + " AND ups.telegram_id = u.telegram_id)")
 
 
 class Partners:
@@ -143,15 +146,6 @@ class Partners:
                 await _bind_partner(conn, telegram_id, partner, programmes)
             await self.audit.record(conn, "user.partner", actor_id=actor_id, subject=str(telegram_id),
                                     partner=partner, programmes=programmes)
-
-    async def user_partner(self, telegram_id: int) -> tuple[str | None, tuple[str, ...]]:
-        partner = await self.db.fetchval(
-            "SELECT p.code FROM user_partners up JOIN partners p ON p.id = up.partner_id WHERE up.telegram_id = ?",
-            (telegram_id,))
-        rows = await self.db.fetchall(
-            "SELECT p.code FROM user_programme_scopes s JOIN programmes p ON p.id = s.programme_id "
-            "WHERE s.telegram_id = ? ORDER BY p.code", (telegram_id,))
-        return partner, tuple(r["code"] for r in rows)
 
     async def programme_villages(self, telegram_id: int | None = None) -> dict[int, list[str]]:
         """telegram id -> villages its programme scopes cover now (everyone when None)."""

@@ -6,6 +6,7 @@ flushed yet when the process was killed costs nothing.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -20,20 +21,31 @@ class SqlitePersistence(BasePersistence):
                                                      callback_data=False),
                          update_interval=update_interval)
         self.db = db
+        self._pending: dict[tuple[str, str], object | None] = {}
+        self._writing: asyncio.Future | None = None
 
     async def get_conversations(self, name: str) -> dict:
         rows = await self.db.fetchall("SELECT key, state FROM ptb_conversations WHERE name = ?", (name,))
         return {tuple(json.loads(r["key"])): json.loads(r["state"]) for r in rows}
 
     async def update_conversation(self, name: str, key: tuple[int | str, ...], new_state: object | None) -> None:
-        encoded_key = json.dumps(list(key))
-        if new_state is None:
-            await self.db.execute("DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, encoded_key))
-        else:
-            await self.db.execute(
+        """PTB calls this for every changed conversation of a flush at once: they are written
+        together, in one transaction."""
+        self._pending[(name, json.dumps(list(key)))] = new_state
+        if self._writing is None:
+            self._writing = asyncio.ensure_future(self._write_pending())
+        await asyncio.shield(self._writing)
+
+    async def _write_pending(self) -> None:
+        await asyncio.sleep(0)  # the other calls of this flush are queued behind this one
+        pending, self._pending, self._writing = self._pending, {}, None
+        async with self.db.transaction() as conn:
+            await conn.executemany("DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
+                                   [key for key, state in pending.items() if state is None])
+            await conn.executemany(
                 "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
                 "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                (name, encoded_key, json.dumps(new_state)))
+                [(*key, json.dumps(state)) for key, state in pending.items() if state is not None])
 
     # User, chat, bot and callback data are not stored (see store_data above).
     async def get_user_data(self) -> dict[int, Any]:

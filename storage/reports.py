@@ -96,16 +96,16 @@ class Reports:
         return await self.draft(draft_id)
 
     async def draft(self, draft_id: int) -> Draft | None:
-        row = await self.db.fetchone("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+        row = await self.db.fetchone(  # the draft and its answers in one read: [question, value, rules]
+            "SELECT d.*, (SELECT json_group_array(json_array(a.question_id, a.value, a.confirmed_rules)) "
+            "FROM draft_answers a WHERE a.draft_id = d.id) AS answers FROM drafts d WHERE d.id = ?", (draft_id,))
         if row is None:
             return None
-        answers = await self.db.fetchall(
-            "SELECT question_id, value, confirmed_rules FROM draft_answers WHERE draft_id = ?", (draft_id,))
+        answers = json.loads(row["answers"])
         return Draft(id=row["id"], form_id=row["form_id"], posyandu_id=row["posyandu_id"], period=row["period"],
                      telegram_id=row["telegram_id"], updated_at=from_iso(row["updated_at"]),
-                     answers={a["question_id"]: _decode(a["value"]) for a in answers},
-                     confirmed={a["question_id"]: json.loads(a["confirmed_rules"]) for a in answers
-                                if a["confirmed_rules"] != "[]"})
+                     answers={question: _decode(value) for question, value, _ in answers},
+                     confirmed={question: json.loads(rules) for question, _, rules in answers if rules != "[]"})
 
     async def drafts_of(self, telegram_id: int) -> list[Draft]:
         rows = await self.db.fetchall(
@@ -123,8 +123,9 @@ class Reports:
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (draft_id, question_id) DO UPDATE SET value = excluded.value, "
                 "confirmed_rules = excluded.confirmed_rules, answered_at = excluded.answered_at",
                 (draft_id, question_id, _encode(value), json.dumps(list(confirmed)), now))
-            await conn.executemany("DELETE FROM draft_answers WHERE draft_id = ? AND question_id = ?",
-                                   [(draft_id, q) for q in removed])
+            if removed:
+                await conn.executemany("DELETE FROM draft_answers WHERE draft_id = ? AND question_id = ?",
+                                       [(draft_id, q) for q in removed])
             await conn.execute("UPDATE drafts SET updated_at = ? WHERE id = ?", (now, draft_id))
             if session is not None:
                 await _write_session(conn, session, now)

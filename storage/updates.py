@@ -1,6 +1,8 @@
 """Which Telegram updates have already taken effect (see migration 0004)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from enum import Enum
 
 from storage.db import Database
@@ -22,8 +24,10 @@ class Updates:
         replied = await self.db.fetchval("SELECT replied FROM handled_updates WHERE update_id = ?", (update_id,))
         return Progress.NEW if replied is None else Progress.DONE if replied else Progress.APPLIED
 
-    async def mark_replied(self, update_id: int) -> None:
-        await self.db.execute("UPDATE handled_updates SET replied = 1 WHERE update_id = ?", (update_id,))
+    async def mark_replied(self, update_ids: Iterable[int]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.executemany("UPDATE handled_updates SET replied = 1 WHERE update_id = ?",
+                                   [(update_id,) for update_id in update_ids])
 
     async def prune(self, keep_seconds: int = KEEP_SECONDS) -> int:
         """Forget updates older than Telegram would ever deliver again; returns how many."""

@@ -1,6 +1,7 @@
 """People, their roles and scopes, invitations and registration."""
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from domain.models import Invitation, ScopeEntry, User
 from domain.roles import Role
 from storage.audit import Audit
 from storage.db import Database
-from storage.partners import Partners, bind_invited_partner, save_invitation_partner
+from storage.partners import PROGRAMME_VILLAGES_OF_USER, Partners, bind_invited_partner, save_invitation_partner
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read out and type
 CODE_LENGTH = 8
@@ -26,7 +27,18 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-_USER_SELECT = "SELECT u.*, l.language FROM users u LEFT JOIN languages l ON l.telegram_id = u.telegram_id"
+# A person with everything ``User`` holds, in one read: scopes, partner, programme scopes and
+# the villages those cover now (JSON arrays, ordered in Python).
+_USER_SELECT = f"""
+SELECT u.*, l.language,
+  (SELECT json_group_array(json_array(s.area_code, s.posyandu_id)) FROM user_scopes s
+   WHERE s.telegram_id = u.telegram_id) AS scopes,
+  (SELECT p.code FROM user_partners up JOIN partners p ON p.id = up.partner_id
+   WHERE up.telegram_id = u.telegram_id) AS partner,
+  (SELECT json_group_array(p.code) FROM user_programme_scopes ps JOIN programmes p ON p.id = ps.programme_id
+   WHERE ps.telegram_id = u.telegram_id) AS programmes,
+  {PROGRAMME_VILLAGES_OF_USER} AS programme_villages
+FROM users u LEFT JOIN languages l ON l.telegram_id = u.telegram_id"""
 
 
 class Outcome(StrEnum):
@@ -55,26 +67,12 @@ class Users:
         row = await self.db.fetchone(_USER_SELECT + " WHERE u.telegram_id = ?", (telegram_id,))
         if row is None or (not row["active"] and not include_inactive):
             return None
-        return await self._user(row)
-
-    async def _user(self, row) -> User:
-        scopes = await self.db.fetchall(
-            "SELECT area_code, posyandu_id FROM user_scopes WHERE telegram_id = ? ORDER BY area_code, posyandu_id",
-            (row["telegram_id"],))
-        entries = [ScopeEntry(**dict(s)) for s in scopes]
-        # programme scopes: the villages the person's partner supports in the programme, read now
-        partner, programmes = await self.partners.user_partner(row["telegram_id"])
-        villages = (await self.partners.programme_villages(row["telegram_id"])).get(row["telegram_id"], [])
-        entries += [ScopeEntry(area_code=v) for v in villages if ScopeEntry(area_code=v) not in entries]
-        return User(telegram_id=row["telegram_id"], name=row["name"], role=Role(row["role"]),
-                    language=row["language"] or "id", active=bool(row["active"]), reachable=bool(row["reachable"]),
-                    full_access=bool(row["full_access"]),
-                    scope=tuple(entries), partner=partner, programmes=programmes)
+        return _user_from(row)
 
     async def list(self, *, include_inactive: bool = True) -> list[User]:
         where = "" if include_inactive else "WHERE u.active = 1"
         rows = await self.db.fetchall(f"{_USER_SELECT} {where} ORDER BY u.role, u.telegram_id")
-        return [await self._user(r) for r in rows]
+        return [_user_from(r) for r in rows]
 
     async def in_area(self, area_code: str, roles: set[Role]) -> list[User]:
         """Active users whose scope lies inside ``area_code`` (e.g. the kader of a village)."""
@@ -82,7 +80,7 @@ class Users:
             _USER_SELECT + " WHERE u.telegram_id IN (SELECT s.telegram_id FROM user_scopes s "
             "WHERE 1 AND (s.area_code = ? OR s.area_code LIKE ? || '.%')) AND u.active = 1",
             (area_code, area_code))
-        return [await self._user(r) for r in rows if Role(r["role"]) in roles]
+        return [_user_from(r) for r in rows if Role(r["role"]) in roles]
 
     async def language(self, telegram_id: int) -> str | None:
         return await self.db.fetchval("SELECT language FROM languages WHERE telegram_id = ?", (telegram_id,))
@@ -205,3 +203,15 @@ class Users:
         if len(rows) < MAX_FAILURES_PER_HOUR:
             return None
         return from_iso(rows[-MAX_FAILURES_PER_HOUR]["at"]) + timedelta(hours=1)
+
+
+def _user_from(row) -> User:
+    scopes = sorted(json.loads(row["scopes"]), key=lambda s: (s[0], s[1] is not None, s[1] or 0))
+    entries = [ScopeEntry(area_code=area, posyandu_id=posyandu) for area, posyandu in scopes]
+    # programme scopes: the villages the person's partner supports in the programme, read now
+    entries += [ScopeEntry(area_code=v) for v in sorted(json.loads(row["programme_villages"]))
+                if ScopeEntry(area_code=v) not in entries]
+    return User(telegram_id=row["telegram_id"], name=row["name"], role=Role(row["role"]),
+                language=row["language"] or "id", active=bool(row["active"]), reachable=bool(row["reachable"]),
+                full_access=bool(row["full_access"]), scope=tuple(entries), partner=row["partner"],
+                programmes=tuple(sorted(json.loads(row["programmes"]))))

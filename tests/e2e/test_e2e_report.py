@@ -174,7 +174,10 @@ def submit_unconfirmed(world, person, server, revision: int) -> tuple[int, str]:
     """Press Kirim while the bot's getUpdates calls fail after it took the press: the offset is
     not confirmed, so Telegram (and the double) will deliver the same update again. Returns the
     update id and the callback query id, once the revision is in the database."""
-    server.fail_next("getUpdates", 502, times=3)  # PTB retries after 1 s, 1.5 s, 2.25 s
+    # The bot has confirmed everything before and is waiting in its next long poll: the failures
+    # below hit the poll after the one that brings Kirim.
+    wait_until(lambda: not server.pending_updates, what="the bot to wait for the next update")
+    server.fail_next("getUpdates", 502, times=3)  # retried after 1 s, 1.5 s, 2.25 s
     kirim = person.press("Kirim")
     wait_until(lambda: revisions(world) == revision, what=f"revision {revision} in the database")
     pending = {u["update_id"]: u for u in server.pending_updates}
