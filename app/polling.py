@@ -35,6 +35,7 @@ class Poller:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch, handle, confirm, until ``stop`` is set; then confirm what was handled."""
+        await self.storage.updates.start_polling()
         retry = FIRST_RETRY
         while not stop.is_set():
             try:

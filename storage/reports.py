@@ -196,13 +196,15 @@ class Reports:
         return Submitted(report_id, revision, now, changes)
 
     async def latest(self, form_id: str, posyandu_id: int, period: str) -> dict[str, Any] | None:
-        row = await self.db.fetchone(
-            "SELECT id, latest_revision FROM reports WHERE form_id = ? AND posyandu_id = ? AND period = ?",
+        row = await self.db.fetchone(  # the report and its latest values in one read
+            "SELECT (SELECT json_group_array(json_array(rv.question_id, rv.value)) FROM report_values rv "
+            "JOIN report_revisions v ON v.id = rv.revision_id WHERE v.report_id = r.id "
+            "AND v.revision = r.latest_revision) AS answers "
+            "FROM reports r WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?",
             (form_id, posyandu_id, period))
         if row is None:
             return None
-        rows = await self.db.fetchall(_VALUES_SQL, (row["id"], row["latest_revision"]))
-        return {r["question_id"]: _decode(r["value"]) for r in rows}
+        return {question: _decode(value) for question, value in json.loads(row["answers"])}
 
     async def info(self, form_id: str, posyandu_id: int, period: str) -> ReportInfo | None:
         row = await self.db.fetchone(

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
 from enum import Enum
 
 from storage.db import Database
@@ -19,8 +18,16 @@ class Progress(Enum):
 class Updates:
     def __init__(self, db: Database):
         self.db = db
+        # The newest update handled before this process began polling: only it and older ones
+        # can come again, so a newer one needs no look-up. None: always look.
+        self.redelivery_horizon: int | None = None
+
+    async def start_polling(self) -> None:
+        self.redelivery_horizon = await self.db.fetchval("SELECT coalesce(max(update_id), -1) FROM handled_updates")
 
     async def progress(self, update_id: int) -> Progress:
+        if self.redelivery_horizon is not None and update_id > self.redelivery_horizon:
+            return Progress.NEW
         replied = await self.db.fetchval("SELECT replied FROM handled_updates WHERE update_id = ?", (update_id,))
         return Progress.NEW if replied is None else Progress.DONE if replied else Progress.APPLIED
 

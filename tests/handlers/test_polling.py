@@ -22,6 +22,8 @@ def capture(application) -> list[dict]:
 
 
 async def deliver_again(application, storage, raw: dict) -> None:
+    """As Telegram does after a restart: a poller that has just started gets the update again."""
+    await storage.updates.start_polling()
     await Poller(application, storage).handle([Update.de_json(raw, application.bot)])
 
 
@@ -85,3 +87,17 @@ async def test_old_handled_updates_are_forgotten(storage):
                              "(2, CAST(strftime('%s','now') AS INTEGER), 1)")
     assert await storage.updates.prune() == 1
     assert [await storage.updates.progress(i) for i in (1, 2)] == [Progress.NEW, Progress.DONE]
+
+
+async def test_only_updates_older_than_the_start_are_looked_up(uji, server, storage, posyandu_ids):
+    """Within one run an update never comes twice (the offset only moves on), so only those up to
+    the newest handled before the poller started may be redeliveries."""
+    siti = await start_report(server, storage, posyandu_ids)
+    await answer(siti, "50", "ditimbang")
+    await settled(storage)
+    await storage.updates.start_polling()
+    newest = storage.updates.redelivery_horizon
+    assert newest > 0 and await storage.updates.progress(newest) is Progress.DONE
+    await storage.db.execute("INSERT INTO handled_updates (update_id, handled_at, replied) VALUES (?, 0, 1)",
+                             (newest + 5,))
+    assert await storage.updates.progress(newest + 5) is Progress.NEW   # newer than the start: not looked up
