@@ -187,10 +187,10 @@ async def _frame(context: BotContext, form: FormSpec, posyandu_id: int, period_t
                  ) -> tuple[str, formflow.Context]:
     """The title a report is shown under, and what its rules see (last month's values)."""
     period = Period.parse(period_text)
-    place = await context.services.storage.areas.posyandu(posyandu_id)
-    previous = await context.services.storage.reports.latest(form.id, place.id, str(period.prev())) or {}
+    place, previous = await context.services.storage.reports.posyandu_with_latest(form.id, posyandu_id,
+                                                                                  str(period.prev()))
     title = f"{form.title.get(context.language)} · {place.name} · {period.label(context.language)}"
-    return title, formflow.Context(prev=previous, month=period.month)
+    return title, formflow.Context(prev=previous or {}, month=period.month)
 
 
 class ReportFinisher:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.expressions import Scope, compile_expression, holds, value_of
+from domain.expressions import Scope, holds, value_of
 from domain.forms import Derived, FormSpec, Question, Rule
 
 Answers = Mapping[str, Any]
@@ -30,20 +30,6 @@ def _rule_scope(form: FormSpec, answers: Answers, context: Context) -> Scope:
     """Rules may use derived indicators too (e.g. a rate), so they see those values as well."""
     values = {**answers, **derived_values(form, answers, context)} if form.derived else answers
     return _scope(values, context)
-
-
-def _inputs(form: FormSpec, names: frozenset[str]) -> set[str]:
-    """The answers an expression reads, with derived indicators expanded into their inputs."""
-    derived = {d.id: d for d in form.derived}
-    result: set[str] = set()
-    pending = list(names)
-    while pending:
-        name = pending.pop()
-        if name in derived:
-            pending.extend(compile_expression(derived.pop(name).formula).names)
-        else:
-            result.add(name)
-    return result
 
 
 def is_relevant(question: Question, answers: Answers, context: Context = Context()) -> bool:
@@ -94,7 +80,7 @@ def prune(form: FormSpec, answers: Answers, context: Context = Context()) -> tup
 
 
 def rules_about(form: FormSpec, question_id: str) -> list[Rule]:
-    return [r for r in form.rules if question_id in _inputs(form, compile_expression(r.check).names)]
+    return [r for r in form.rules if question_id in form.rule_inputs[r.id]]
 
 
 def broken_rules(form: FormSpec, answers: Answers, question_id: str, kind: str,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -188,9 +189,27 @@ class FormSpec(Spec):
                                      f"not {', '.join(sorted(later))}")
             seen.add(q.id)
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         return tuple(q for s in self.sections for q in s.questions)
+
+    @cached_property
+    def rule_inputs(self) -> dict[str, frozenset[str]]:
+        """Rule id -> the answers its check reads, derived indicators expanded into theirs."""
+        return {r.id: self.inputs_of(compile_expression(r.check).names) for r in self.rules}
+
+    def inputs_of(self, names: frozenset[str]) -> frozenset[str]:
+        """The answers an expression over ``names`` reads, with derived indicators expanded."""
+        derived = {d.id: d for d in self.derived}
+        result: set[str] = set()
+        pending = list(names)
+        while pending:
+            name = pending.pop()
+            if name in derived:
+                pending.extend(compile_expression(derived.pop(name).formula).names)
+            else:
+                result.add(name)
+        return frozenset(result)
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:

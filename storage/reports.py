@@ -9,7 +9,8 @@ from typing import Any
 
 from domain.clock import Clock, from_iso, iso
 from domain.formflow import changed_answers
-from domain.models import User
+from domain.models import Posyandu, User
+from storage.areas import PosyanduNotFound
 from storage.audit import Audit
 from storage.db import Database
 
@@ -196,15 +197,22 @@ class Reports:
         return Submitted(report_id, revision, now, changes)
 
     async def latest(self, form_id: str, posyandu_id: int, period: str) -> dict[str, Any] | None:
-        row = await self.db.fetchone(  # the report and its latest values in one read
-            "SELECT (SELECT json_group_array(json_array(rv.question_id, rv.value)) FROM report_values rv "
-            "JOIN report_revisions v ON v.id = rv.revision_id WHERE v.report_id = r.id "
-            "AND v.revision = r.latest_revision) AS answers "
-            "FROM reports r WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?",
-            (form_id, posyandu_id, period))
+        row = await self.db.fetchone(
+            f"SELECT {_LATEST_VALUES} AS answers FROM reports r "
+            "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?", (form_id, posyandu_id, period))
+        return None if row is None else _answers(row["answers"])
+
+    async def posyandu_with_latest(self, form_id: str, posyandu_id: int, period: str
+                                   ) -> tuple[Posyandu, dict[str, Any] | None]:
+        """The posyandu and the latest values of its report for ``period`` (None: not sent), in
+        one read: what a report's questions are shown with (last month's values)."""
+        row = await self.db.fetchone(
+            f"SELECT p.*, (SELECT {_LATEST_VALUES} FROM reports r WHERE r.form_id = ? AND r.posyandu_id = p.id "
+            "AND r.period = ?) AS answers FROM posyandu p WHERE p.id = ?", (form_id, period, posyandu_id))
         if row is None:
-            return None
-        return {question: _decode(value) for question, value in json.loads(row["answers"])}
+            raise PosyanduNotFound(posyandu_id)
+        place = Posyandu(id=row["id"], village_code=row["village_code"], name=row["name"], active=row["active"])
+        return place, None if row["answers"] is None else _answers(row["answers"])
 
     async def info(self, form_id: str, posyandu_id: int, period: str) -> ReportInfo | None:
         row = await self.db.fetchone(
@@ -276,6 +284,10 @@ async def _write_session(conn, session: Session, now: str) -> None:
          json.dumps(session.pending), session.nonce, now))
 
 
+# The latest revision's values of report ``r``, as a JSON array of [question, value].
+_LATEST_VALUES = ("(SELECT json_group_array(json_array(rv.question_id, rv.value)) FROM report_values rv "
+                  "JOIN report_revisions v ON v.id = rv.revision_id "
+                  "WHERE v.report_id = r.id AND v.revision = r.latest_revision)")
 _VALUES_SQL = ("SELECT question_id, value FROM report_values WHERE revision_id = "
                "(SELECT id FROM report_revisions WHERE report_id = ? AND revision = ?)")
 
@@ -292,6 +304,10 @@ async def _fetchval(conn, sql: str, params: tuple) -> Any:
 
 def _encode(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _answers(json_pairs: str) -> dict[str, Any]:
+    return {question: _decode(value) for question, value in json.loads(json_pairs)}
 
 
 def _decode(text: str | None) -> Any:
