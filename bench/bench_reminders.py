@@ -2,9 +2,10 @@
 
 The local Bot API enforces the flood limits (30 messages/s overall, 1 per chat, in a sliding
 second; 429 with retry_after above them). The round is the bot's own: ``reminders.jobs.run_round``
-with the Application's Bot from ``app.application.build_application`` (its AIORateLimiter:
-30/s overall, retries on 429). Everyone is a registered kader whose reports are due in three
-days (the D-3 reminder), so each person is due exactly one message.
+with the Application's Bot from ``app.application.build_application`` (its TelegramLimiter paces
+broadcasts at 29/s with no bursts and retries on 429). Everyone is a registered kader whose
+reports are due in three days (the D-3 reminder), so each person is due exactly one message.
+The round's time includes its planning.
 
     python bench/bench_reminders.py                 # 5,000 people (~3 min at 30/s)
     python bench/bench_reminders.py --people 60     # quick look

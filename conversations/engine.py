@@ -167,11 +167,11 @@ async def accept(update: Update, context: BotContext, run: Run, value: Any) -> s
         if taken is not None:
             return taken
     if value is not None:
-        broken = formflow.broken_rules(run.form, candidate, question.id, "hard", run.context)
-        if broken:
-            return await wrong(update, context, run, broken[0].message.get(context.language))
-        unconfirmed = [r for r in formflow.broken_rules(run.form, candidate, question.id, "soft", run.context)
-                       if r.id not in run.session.pending.get("confirmed", [])]
+        broken = formflow.broken_rules(run.form, candidate, question.id, None, run.context)
+        if hard := [r for r in broken if r.kind == "hard"]:
+            return await wrong(update, context, run, hard[0].message.get(context.language))
+        unconfirmed = [r for r in broken
+                       if r.kind == "soft" and r.id not in run.session.pending.get("confirmed", [])]
         if unconfirmed:
             return await ask_to_confirm(update, context, run, value, unconfirmed[0])
     return await _save_and_continue(update, context, run, question, value, candidate)

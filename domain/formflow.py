@@ -83,13 +83,15 @@ def rules_about(form: FormSpec, question_id: str) -> list[Rule]:
     return [r for r in form.rules if question_id in form.rule_inputs[r.id]]
 
 
-def broken_rules(form: FormSpec, answers: Answers, question_id: str, kind: str,
+def broken_rules(form: FormSpec, answers: Answers, question_id: str, kind: str | None,
                  context: Context = Context()) -> list[Rule]:
-    """Rules of ``kind`` about ``question_id`` that the answers break. A rule whose inputs are
-    not all answered yet does not apply."""
+    """Rules of ``kind`` (None: of every kind) about ``question_id`` that the answers break.
+    A rule whose inputs are not all answered yet does not apply."""
+    about = [r for r in rules_about(form, question_id) if kind is None or r.kind == kind]
+    if not about:
+        return []
     scope = _rule_scope(form, answers, context)
-    return [r for r in rules_about(form, question_id)
-            if r.kind == kind and holds(r.check, scope) is False]
+    return [r for r in about if holds(r.check, scope) is False]
 
 
 def all_broken_rules(form: FormSpec, answers: Answers, kind: str = "hard",

@@ -39,9 +39,10 @@ class SqlitePersistence(BasePersistence):
     async def _write_pending(self) -> None:
         await asyncio.sleep(0)  # the other calls of this flush are queued behind this one
         pending, self._pending, self._writing = self._pending, {}, None
+        ended = [key for key, state in pending.items() if state is None]
         async with self.db.transaction() as conn:
-            await conn.executemany("DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
-                                   [key for key, state in pending.items() if state is None])
+            if ended:
+                await conn.executemany("DELETE FROM ptb_conversations WHERE name = ? AND key = ?", ended)
             await conn.executemany(
                 "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
                 "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",

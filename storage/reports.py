@@ -127,8 +127,7 @@ class Reports:
             if removed:
                 await conn.executemany("DELETE FROM draft_answers WHERE draft_id = ? AND question_id = ?",
                                        [(draft_id, q) for q in removed])
-            await conn.execute("UPDATE drafts SET updated_at = ? WHERE id = ?", (now, draft_id))
-            if session is not None:
+            if session is not None:  # (the draft's updated_at follows its answers: migration 0007)
                 await _write_session(conn, session, now)
 
     async def discard_draft(self, draft_id: int) -> None:

@@ -23,7 +23,9 @@ def test_storage_benchmark_fills_and_measures(capsys):
 
 
 def test_conversation_benchmark_answers_are_all_processed_and_stored(capsys):
-    result = bench_conversation.main(["--people", "3", "--answers", "3", "--bots", "echo", "lapordesa"])
-    assert {k: m.answers for k, m in result["results"].items()} == {"echo": 9, "lapordesa": 9}
+    result = bench_conversation.main(["--people", "3", "--answers", "3", "--rounds", "1", "--bots", "echo",
+                                      "lapordesa"])
+    [only] = result["rounds"]
+    assert {k: m.answers for k, m in only.items()} == {"echo": 9, "lapordesa": 9}
     assert result["stored"]["lapordesa"] == 9
     assert "ratio Lapor Desa" in capsys.readouterr().out

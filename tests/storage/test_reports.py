@@ -1,4 +1,6 @@
 """Reading reports back: the latest revision's values, alone or with the posyandu."""
+from datetime import timedelta
+
 import pytest
 
 from domain.models import ScopeEntry
@@ -36,3 +38,15 @@ async def test_latest_values_with_the_posyandu_in_one_read(storage, posyandu_ids
 async def test_an_unknown_posyandu_is_refused(storage, posyandu_ids):
     with pytest.raises(PosyanduNotFound):
         await storage.reports.posyandu_with_latest("uji", 999, "2026-10")
+
+
+async def test_saving_an_answer_moves_the_drafts_updated_at(storage, posyandu_ids, clock):
+    siti = await kader(storage, posyandu_ids["Mawar"])
+    draft = await storage.reports.open_draft("uji", posyandu_ids["Mawar"], "2026-10", siti.telegram_id)
+    clock.set(clock.now() + timedelta(minutes=5))
+    await storage.reports.save_answer(draft.id, "sasaran", 50)
+    first = (await storage.reports.draft(draft.id)).updated_at
+    assert first == clock.now() and first > draft.updated_at
+    clock.set(clock.now() + timedelta(minutes=5))
+    await storage.reports.save_answer(draft.id, "sasaran", 51)     # the same question again
+    assert (await storage.reports.draft(draft.id)).updated_at == clock.now()
