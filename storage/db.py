@@ -28,6 +28,7 @@ class HandledUpdate:
     update_id: int
     recorded: bool = False
     failed: bool = False
+    open: bool = True      # False once handled: a task it started (an export) writes on its own
 
 
 _current_update: ContextVar[HandledUpdate | None] = ContextVar("current_update", default=None)
@@ -41,6 +42,7 @@ def handling_update(update_id: int) -> Iterator[HandledUpdate]:
     try:
         yield handled
     finally:
+        handled.open = False  # background tasks copied this context; their writes are not the update's
         _current_update.reset(token)
 
 
@@ -139,6 +141,7 @@ class Database:
             await self._begin()
             try:
                 handled = _current_update.get() if records_update else None
+                handled = handled if handled is not None and handled.open else None
                 if handled is not None:
                     await self._writer.execute(
                         "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) "

@@ -99,3 +99,25 @@ async def test_concurrent_writers_each_read_back_their_own_write(tmp_path):
     await asyncio.gather(*readers)
     assert problems == []
     await db.close()
+
+
+async def test_a_task_started_while_handling_an_update_does_not_write_in_its_name(tmp_path):
+    """An export started by /ekspor runs on after the update was handled; its writes (the audit
+    entry) must not mark the update as taken effect after the poller has settled it."""
+    from storage.db import handling_update
+    db = await Database.open(tmp_path / "db.sqlite3")
+    release = asyncio.Event()
+
+    async def background_export():
+        await release.wait()
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('export', 'done')")
+
+    with handling_update(41) as handled:
+        task = asyncio.create_task(background_export())  # copies the context, as PTB's create_task does
+    release.set()
+    await task
+    assert not handled.recorded
+    assert await db.fetchval("SELECT value FROM meta WHERE key = 'export'") == "done"
+    assert await db.fetchval("SELECT COUNT(*) FROM handled_updates") == 0
+    await db.close()
