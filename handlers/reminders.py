@@ -115,6 +115,8 @@ async def send_round(update: Update, context: BotContext) -> None:
         text = t(lang, "reminder.round_done", sent=result.sent, skipped=result.skipped, failed=result.failed)
         if result.retry:
             text = Html(text + "\n" + t(lang, "reminder.round_retry", count=result.retry))
+        if result.quiet:
+            text = Html(text + "\n" + t(lang, "reminder.round_quiet"))
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
     # In the background: a long round must not hold up everybody else's updates.

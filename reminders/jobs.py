@@ -48,10 +48,13 @@ class RoundResult:
     skipped: int = 0     # due but held back: busy, unreachable, claimed by another round, or flood-deferred
     failed: int = 0      # errors (blocked, bad chat, network, flood limit after retries)
     retry: int = 0       # of the failed: left in the sent-log to be tried again next round
+    quiet: bool = False  # quiet hours (21:00-06:00) in every village of the round: nothing could go
 
     def __str__(self) -> str:
         text = f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}"
-        return text + (f" ({self.retry} will be retried)" if self.retry else "")
+        text += f" ({self.retry} will be retried)" if self.retry else ""
+        return text + ("; quiet hours (21:00-06:00) in every village: nothing is sent before 06:00"
+                       if self.quiet else "")
 
 
 async def gather_inputs(services: Services, villages: Iterable[str] | None = None, *, manual: bool = False) -> Inputs:
@@ -81,7 +84,7 @@ async def run_round(services: Services, bot: Bot, villages: Iterable[str] | None
     ``manual`` also reminds about open reports when no scheduled reminder is active (once a day)."""
     inputs = await gather_inputs(services, villages, manual=manual)
     plan = planner.plan(inputs)
-    result = RoundResult(skipped=len(plan.held_batches()))
+    result = RoundResult(skipped=len(plan.held_batches()), quiet=planner.all_quiet(inputs))
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     if retries is None:
         retries = 0 if getattr(bot, "rate_limiter", None) is not None else PLAIN_BOT_RETRIES

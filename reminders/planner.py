@@ -276,6 +276,12 @@ def active_step(form: FormSpec, period: Period, now_local: datetime) -> tuple[in
 
 
 # -- the plan -----------------------------------------------------------------------------------
+def all_quiet(inputs: Inputs) -> bool:
+    """Whether it is quiet time in every village of the round (so it can send nothing now)."""
+    return bool(inputs.villages) and all(is_quiet(local_now(inputs.now, v.timezone), inputs.quiet)
+                                         for v in inputs.villages)
+
+
 def plan(inputs: Inputs) -> Plan:
     result = Plan()
     villages = {v.code: v for v in inputs.villages}

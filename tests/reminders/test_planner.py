@@ -319,3 +319,15 @@ def test_planning_does_not_scan_everyone_for_every_posyandu():
                                      people=people))
     assert len({m.user.telegram_id for m in result.due}) == 5000
     assert calls <= 5000 * 4 * 2   # each person: the posyandu of their village, once per report form
+
+
+@pytest.mark.parametrize("now,quiet", [
+    (utc(2026, 12, 1, 14, 0), True),    # 21:00 WIB, 22:00 WITA, 23:00 WIT
+    (utc(2026, 12, 1, 13, 59), False),  # 20:59 in Jakarta: Jakarta can still be reminded
+    (utc(2026, 12, 1, 20, 59), True),   # 03:59 WIB ... 05:59 WIT
+    (utc(2026, 12, 1, 21, 0), False),   # 06:00 WIT: Papua's morning has begun
+])
+def test_all_quiet_only_when_every_village_is_in_its_quiet_hours(now, quiet):
+    inputs = Inputs(now=now, villages=VILLAGES, forms=FORMS, posyandu=POSYANDU, people=PEOPLE)
+    assert planner.all_quiet(inputs) is quiet
+    assert not planner.all_quiet(Inputs(now=now, villages=[], forms=FORMS, posyandu=POSYANDU, people=PEOPLE))

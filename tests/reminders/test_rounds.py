@@ -320,7 +320,12 @@ async def test_pengingat_shows_own_deadlines_and_coordinators_start_a_round(app,
     assert "1 terkirim, 0 ditunda, 0 gagal" in done.text
     assert len(reminders_in(siti)) == 1  # Maria (another regency) is not in Budi's scope
     budi.send("/pengingat kirim")
-    assert "0 terkirim" in (await said(budi, "Pengingat selesai")).text  # once a day
+    again = await said(budi, "Pengingat selesai")
+    assert "0 terkirim" in again.text and "jam tenang" not in again.text  # once a day
+    clock.set(datetime(2026, 12, 1, 15, 0, tzinfo=UTC))  # 22:00 WIB: quiet hours, and he is told so
+    budi.send("/pengingat kirim")
+    quiet = await said(budi, "Pengingat selesai")
+    assert "0 terkirim" in quiet.text and "jam tenang" in quiet.text and "06.00" in quiet.text
 
 
 async def test_the_sent_log_forgets_old_finished_entries_only(storage, clock):
