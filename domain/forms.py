@@ -196,9 +196,9 @@ class FormSpec(Spec):
     @cached_property
     def rule_inputs(self) -> dict[str, frozenset[str]]:
         """Rule id -> the answers its check reads, derived indicators expanded into theirs."""
-        return {r.id: self.inputs_of(compile_expression(r.check).names) for r in self.rules}
+        return {r.id: self._inputs_of(compile_expression(r.check).names) for r in self.rules}
 
-    def inputs_of(self, names: frozenset[str]) -> frozenset[str]:
+    def _inputs_of(self, names: frozenset[str]) -> frozenset[str]:
         """The answers an expression over ``names`` reads, with derived indicators expanded."""
         derived = {d.id: d for d in self.derived}
         result: set[str] = set()

@@ -87,7 +87,7 @@ async def run_round(services: Services, bot: Bot, villages: Iterable[str] | None
     result = RoundResult(skipped=len(plan.held_batches()), quiet=planner.all_quiet(inputs))
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     if retries is None:
-        retries = 0 if getattr(bot, "rate_limiter", None) is not None else PLAIN_BOT_RETRIES
+        retries = 0 if _limited(bot) else PLAIN_BOT_RETRIES
     batches = _one_per_chat(plan)
     result.skipped += len(plan.batches()) - len(batches)
     flooded = asyncio.Event()
@@ -105,6 +105,11 @@ async def run_round(services: Services, bot: Bot, villages: Iterable[str] | None
     if result.sent or result.failed:
         log.info("reminder round: %s", result)
     return result
+
+
+def _limited(bot: Bot) -> bool:
+    """Whether the bot sends through a rate limiter (the project's paces broadcasts and retries)."""
+    return getattr(bot, "rate_limiter", None) is not None
 
 
 def _one_per_chat(plan: Plan) -> list[Batch]:
@@ -126,7 +131,7 @@ async def _deliver(services: Services, bot: Bot, batch: Batch, owner: str, forms
         return
     items = [m for m in batch.messages if m.key in keys]
     text, markup = _render(items, forms_order)
-    paced = {"rate_limit_args": BROADCAST} if getattr(bot, "rate_limiter", None) is not None else {}
+    paced = {"rate_limit_args": BROADCAST} if _limited(bot) else {}
     for attempt in range(retries + 1):
         try:
             sent = await bot.send_message(user_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **paced)

@@ -147,13 +147,11 @@ class Partners:
             await self.audit.record(conn, "user.partner", actor_id=actor_id, subject=str(telegram_id),
                                     partner=partner, programmes=programmes)
 
-    async def programme_villages(self, telegram_id: int | None = None) -> dict[int, list[str]]:
-        """telegram id -> villages its programme scopes cover now (everyone when None)."""
-        sql, params = _PROGRAMME_VILLAGES, ()
-        if telegram_id is not None:
-            sql, params = sql + " AND ups.telegram_id = ?", (telegram_id,)
+    async def programme_villages(self) -> dict[int, list[str]]:
+        """telegram id -> villages its programme scopes cover now, for everyone (one person's come
+        with the person: ``PROGRAMME_VILLAGES_OF_USER``)."""
         found: dict[int, list[str]] = {}
-        for row in await self.db.fetchall(sql + " ORDER BY 1, 2", params):
+        for row in await self.db.fetchall(_PROGRAMME_VILLAGES + " ORDER BY 1, 2"):
             found.setdefault(row["telegram_id"], []).append(row["village_code"])
         return found
 
