@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ class Settings(BaseSettings):
     digest_weekday: int = Field(default=1, ge=0, le=6)  # 0 Sunday ... 6 Saturday
     digest_time: str = "07:00"
     reminder_check_minutes: int = Field(default=15, ge=1, le=720)
+    quiet_hours: str = "21:00-06:00"  # local time with no reminders; "off" for none
     backup_dir: Path = Path("./data/backups")
     backup_keep: int = Field(default=14, ge=1)
     backup_time: str = "02:00"
@@ -81,6 +83,22 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
             raise ValueError("it must be a time written HH:MM")
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value != "off" and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("it must be HH:MM-HH:MM (e.g. 21:00-06:00) or off")
+        return value
+
+    @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        """The reminders' quiet hours as (start, end) local times; None when switched off."""
+        if self.quiet_hours == "off":
+            return None
+        start, end = (time.fromisoformat(part) for part in self.quiet_hours.split("-"))
+        return start, end
 
     @property
     def file_url(self) -> str:

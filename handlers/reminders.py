@@ -116,7 +116,8 @@ async def send_round(update: Update, context: BotContext) -> None:
         if result.retry:
             text = Html(text + "\n" + t(lang, "reminder.round_retry", count=result.retry))
         if result.quiet:
-            text = Html(text + "\n" + t(lang, "reminder.round_quiet"))
+            start, end = (f"{moment:%H.%M}" if lang == "id" else f"{moment:%H:%M}" for moment in result.quiet)
+            text = Html(text + "\n" + t(lang, "reminder.round_quiet", start=start, end=end))
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
     # In the background: a long round must not hold up everybody else's updates.

@@ -18,7 +18,7 @@ import socket
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -48,13 +48,15 @@ class RoundResult:
     skipped: int = 0     # due but held back: busy, unreachable, claimed by another round, or flood-deferred
     failed: int = 0      # errors (blocked, bad chat, network, flood limit after retries)
     retry: int = 0       # of the failed: left in the sent-log to be tried again next round
-    quiet: bool = False  # quiet hours (21:00-06:00) in every village of the round: nothing could go
+    quiet: tuple[time, time] | None = None  # the quiet hours, when they hold in every village of the round
 
     def __str__(self) -> str:
         text = f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}"
         text += f" ({self.retry} will be retried)" if self.retry else ""
-        return text + ("; quiet hours (21:00-06:00) in every village: nothing is sent before 06:00"
-                       if self.quiet else "")
+        if self.quiet:
+            start, end = (f"{moment:%H:%M}" for moment in self.quiet)
+            text += f"; quiet hours ({start}-{end}) in every village: nothing is sent before {end}"
+        return text
 
 
 async def gather_inputs(services: Services, villages: Iterable[str] | None = None, *, manual: bool = False) -> Inputs:
@@ -75,7 +77,7 @@ async def gather_inputs(services: Services, villages: Iterable[str] | None = Non
         submitted=await storage.reminders.submissions(periods),
         done=await storage.reminders.done_keys(),
         busy=await storage.reports.busy_people(BUSY_IDLE),
-        digest=digest, manual=manual)
+        digest=digest, manual=manual, quiet=settings.quiet_window)
 
 
 async def run_round(services: Services, bot: Bot, villages: Iterable[str] | None = None, *, manual: bool = False,
@@ -84,7 +86,7 @@ async def run_round(services: Services, bot: Bot, villages: Iterable[str] | None
     ``manual`` also reminds about open reports when no scheduled reminder is active (once a day)."""
     inputs = await gather_inputs(services, villages, manual=manual)
     plan = planner.plan(inputs)
-    result = RoundResult(skipped=len(plan.held_batches()), quiet=planner.all_quiet(inputs))
+    result = RoundResult(skipped=len(plan.held_batches()), quiet=inputs.quiet if planner.all_quiet(inputs) else None)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     if retries is None:
         retries = 0 if _limited(bot) else PLAIN_BOT_RETRIES

@@ -65,7 +65,7 @@ class Inputs:
     busy: Set[int] = frozenset()
     digest: DigestSchedule | None = None
     manual: bool = False
-    quiet: tuple[time, time] = (QUIET_START, QUIET_END)
+    quiet: tuple[time, time] | None = (QUIET_START, QUIET_END)  # None: no quiet hours
 
 
 # -- outputs ------------------------------------------------------------------------------------
@@ -200,8 +200,10 @@ def parse_hhmm(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def is_quiet(moment: datetime, quiet: tuple[time, time] = (QUIET_START, QUIET_END)) -> bool:
+def is_quiet(moment: datetime, quiet: tuple[time, time] | None = (QUIET_START, QUIET_END)) -> bool:
     """Whether a local time falls in the quiet hours (start inclusive, end exclusive)."""
+    if quiet is None:
+        return False
     start, end = quiet
     clock = moment.time().replace(tzinfo=None)
     if start <= end:

@@ -98,7 +98,8 @@ def world(tmp_path, server) -> World:
     """Villages, posyandu Mawar (and Melati) in Sukamaju, five kader codes for Mawar: all by CLI."""
     database = tmp_path / "data" / "lapordesa.sqlite3"
     w = World(tmp=tmp_path, server=server, database=database, posyandu_id=0,
-              settings={"FORMS_DIR": str(TEST_FORMS), "ADMIN_TELEGRAM_IDS": "9000"})
+              settings={"FORMS_DIR": str(TEST_FORMS), "ADMIN_TELEGRAM_IDS": "9000",
+                        "QUIET_HOURS": "off"})  # real clock: the reminder step works at any hour
     (tmp_path / "villages.csv").write_text(VILLAGES_CSV, encoding="utf-8")
     w.cli("villages", "import", tmp_path / "villages.csv")
     w.posyandu_id = int(w.cli("posyandu", "add", "--village", VILLAGE, "--name", "Mawar").stdout.strip())

@@ -331,3 +331,21 @@ def test_all_quiet_only_when_every_village_is_in_its_quiet_hours(now, quiet):
     inputs = Inputs(now=now, villages=VILLAGES, forms=FORMS, posyandu=POSYANDU, people=PEOPLE)
     assert planner.all_quiet(inputs) is quiet
     assert not planner.all_quiet(Inputs(now=now, villages=[], forms=FORMS, posyandu=POSYANDU, people=PEOPLE))
+
+
+def test_quiet_hours_can_be_switched_off():
+    assert not planner.is_quiet(datetime(2026, 1, 1, 23, 0), None)
+
+
+@pytest.mark.parametrize("value,window", [("21:00-06:00", (time(21, 0), time(6, 0))), ("off", None),
+                                          ("OFF", None), ("22:30-05:15", (time(22, 30), time(5, 15)))])
+def test_quiet_hours_setting(value, window):
+    from app.settings import load_settings
+    assert load_settings(quiet_hours=value).quiet_window == window
+
+
+@pytest.mark.parametrize("value", ["21-06", "25:00-06:00", "", "never"])
+def test_quiet_hours_setting_refused(value):
+    from app.settings import SettingsError, load_settings
+    with pytest.raises(SettingsError, match="QUIET_HOURS"):
+        load_settings(quiet_hours=value)
