@@ -1,7 +1,7 @@
 """Lapor Desa: `python bot.py [COMMAND]`. With no command, runs the bot."""
 import sys
 
-from cli.main import main
+from app.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,20 +10,22 @@ from telegram import LinkPreviewOptions, Update
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
 
-from app.context import SERVICES_KEY, BotContext
-from app.polling import Poller
-from app.services import Services
-from app.settings import Settings
+from handlers.context import SERVICES_KEY, BotContext
+from handlers.polling import Poller
+from runtime.services import Services
+from runtime.settings import Settings
 from domain.clock import Clock, SystemClock
 from domain.forms import load_forms
-from handlers import admin, common, coordination, errors
+from handlers import common, errors
+from features.people import chat as admin
+from features.report import unlock as coordination
 from handlers.menus import set_default_menus
-from handlers import reminders as reminder_handlers  # reminders
-from handlers import partners as partner_handlers  # partners
+from features.reminders import chat as reminder_handlers
+from features.partners import chat as partner_handlers
 from storage import Storage
-from reminders.jobs import schedule_reminders  # reminders
-from app.backup_job import schedule_backups  # backups
-from app.telegram_limits import TelegramLimiter
+from features.reminders.jobs import schedule_reminders  # reminders
+from features.backups.jobs import schedule_backups  # backups
+from handlers.limits import TelegramLimiter
 from storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -71,10 +73,10 @@ def build_application(services: Services, *, request=None) -> Application:
 
 def add_handlers(application: Application) -> None:
     from conversations.forms_conversation import forms_conversation
-    from conversations.registration import registration_conversation
-    from conversations.export import export_conversation  # exports
-    from conversations.replay import skip_if_handled
-    from conversations.households import start_households  # households
+    from features.people.registration import registration_conversation
+    from features.exporting.chat import export_conversation  # exports
+    from handlers.replay import skip_if_handled
+    from features.households.chat import start_households  # households
 
     application.add_handler(TypeHandler(Update, common.gate), group=GATE_GROUP)
     application.add_handler(TypeHandler(Update, skip_if_handled), group=REPLAY_GROUP)

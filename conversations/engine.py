@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from app.context import BotContext
+from handlers.context import BotContext
 from domain import formflow
 from domain.answers import AnswerError, display, parse_answer
 from domain.forms import FormSpec, Question, QuestionType

@@ -6,7 +6,7 @@ import warnings
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from conversations import report
+from features.report import chat as report
 from conversations.engine import ANSWERING
 
 NOT_EDITED = ~filters.UpdateType.EDITED

@@ -7,7 +7,7 @@ import sqlite3
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
-from app.context import BotContext
+from handlers.context import BotContext
 from domain.texts import t
 from storage import note_update_failed
 

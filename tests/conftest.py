@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from localbotapi import LocalBotApi
+from devtools.localbotapi import LocalBotApi
 from storage import Storage
 from tests.support.harness import make_settings, new_clock, running_bot, seed
 

@@ -2,7 +2,7 @@
 counts (nobody lost, nothing stored twice), never times. The figures are in docs/BENCHMARKS.md."""
 from __future__ import annotations
 
-from bench import bench_conversation, bench_reminders, bench_storage
+from devtools.bench import bench_conversation, bench_reminders, bench_storage
 
 
 def test_reminder_round_reaches_everyone_once_under_the_flood_limits(capsys):

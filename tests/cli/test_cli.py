@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from app.settings import REPO_DIR
-from cli.main import main
+from runtime.settings import REPO_DIR
+from app.cli import main
 
 CSV = """code,name,district,regency,province,timezone
 32.04.12.2001,Sukamaju,Cileunyi,Kabupaten Bandung,Jawa Barat,

@@ -5,9 +5,9 @@ import random
 
 import pytest
 
-from app.settings import REPO_DIR
-from demo import terminal
-from demo.history import plausible_answers
+from runtime.settings import REPO_DIR
+from devtools.demo import terminal
+from devtools.demo.history import plausible_answers
 from domain import formflow
 from domain.forms import load_forms
 from domain.periods import Period

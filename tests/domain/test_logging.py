@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.logging_setup import RedactingFilter, redact, setup_logging
+from runtime.logging_setup import RedactingFilter, redact, setup_logging
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"   # 35 characters after the colon
 NIK = "3204125708900001"

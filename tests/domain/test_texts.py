@@ -19,7 +19,7 @@ from domain.texts import DEFAULT_LANGUAGE, LANGUAGES, Html, catalogue, escape, p
 from storage.users import Outcome
 
 REPO = Path(__file__).resolve().parents[2]
-CODE_DIRS = ("conversations", "handlers", "app", "domain")
+CODE_DIRS = ("app", "features", "handlers", "conversations", "runtime", "domain")
 ID, EN = catalogue("id"), catalogue("en")
 ALL_KEYS = sorted(ID)
 

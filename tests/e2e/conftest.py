@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from localbotapi import LocalBotApi
+from devtools.localbotapi import LocalBotApi
 from tests.support.process import REPO, BotProcess, bot_env, run_cli
 
 TOKEN = "7012345678:AAHe2eTestTokenThatMustNeverBeLogged-x9"

@@ -11,7 +11,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from app.settings import REPO_DIR
+from runtime.settings import REPO_DIR
 from tests.e2e.conftest import (TEST_FORMS, VILLAGE, activity_date, answer, jakarta_today, register, said,
                                 settled, wait_until)
 from tests.handlers.test_household_conversation import ANSWERS as HOUSEHOLD_ANSWERS

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from app.services import Services
-from app.settings import REPO_DIR
+from runtime.services import Services
+from runtime.settings import REPO_DIR
 from domain.forms import load_forms
 from domain.models import ScopeEntry, User
 from domain.roles import Role

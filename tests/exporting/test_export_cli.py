@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from cli.main import main
+from app.cli import main
 from domain.clock import FixedClock
 from domain.roles import Role
 from storage import Storage

@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.exporting import EmptySelection, OutOfScope, export_workbook
+from features.exporting.service import EmptySelection, OutOfScope, export_workbook
 from domain.roles import Role
 from exports.model import Generator, ReportStatus, Selection
-from storage.exports import StorageExportSource, aggregate, exportable_villages
+from features.exporting.source import StorageExportSource, aggregate, exportable_villages
 from tests.exporting.support import CIBIRU, FORM, OEBOBO, SENTANI, SUKAMAJU, forms, person, services, submit
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.settings import REPO_DIR
+from runtime.settings import REPO_DIR
 from domain.forms import FormError, FormSpec, load_form
 
 # The small ones: the loader's cost grows with the file, and every question type is in uji.yaml.

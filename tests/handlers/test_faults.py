@@ -11,9 +11,9 @@ from contextlib import asynccontextmanager
 import pytest
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-import app.telegram_limits
+import handlers.limits
 import storage.db as db_module
-from app.telegram_limits import TelegramLimiter
+from handlers.limits import TelegramLimiter
 from domain.models import ScopeEntry
 from domain.roles import Role
 from tests.support.harness import settled
@@ -109,14 +109,14 @@ async def test_a_full_disk_tells_the_person_and_the_bot_goes_on(uji, server, sto
 
 @pytest.fixture
 def quick_backoff(monkeypatch):
-    monkeypatch.setattr(app.telegram_limits, "BACKOFF", (0.01, 0.02, 0.03))
+    monkeypatch.setattr(handlers.limits, "BACKOFF", (0.01, 0.02, 0.03))
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
 async def test_telegram_5xx_is_retried(uji, server, storage, posyandu_ids, quick_backoff, caplog, status):
     siti = await kader_at_first_question(server, storage, posyandu_ids)
     server.fail_next("sendMessage", status, times=2)
-    with caplog.at_level(logging.WARNING, logger="app.telegram_limits"):
+    with caplog.at_level(logging.WARNING, logger="handlers.limits"):
         await answer(siti, "50", "ditimbang")
     assert sum("retrying" in r.getMessage() for r in caplog.records) == 2
 

@@ -1,5 +1,5 @@
 """Review of reports (/tinjau), progress (/capaian) and the admin's /mitra through a real Application."""
-from app.partners import import_targets
+from features.partners.service import import_targets
 from domain.models import ScopeEntry
 from domain.roles import Role
 from tests.partners.support import CIBIRU, OEBOBO, SUKAMAJU, forms, setup_alliance

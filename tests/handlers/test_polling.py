@@ -5,7 +5,7 @@ import asyncio
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from app.polling import Poller
+from handlers.polling import Poller
 from storage.updates import Progress
 from tests.support.harness import settled
 from tests.handlers.test_report_conversation import answer, register, said, uji  # noqa: F401 (fixture)

@@ -3,7 +3,7 @@ import json
 import httpx
 import pytest
 
-from localbotapi import LocalBotApi
+from devtools.localbotapi import LocalBotApi
 
 TOKEN = "123:ABC"
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from localbotapi.html_check import HtmlError, parse_html
+from devtools.localbotapi.html_check import HtmlError, parse_html
 
 
 @given(st.text())

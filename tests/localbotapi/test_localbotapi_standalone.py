@@ -1,4 +1,4 @@
-"""``python -m localbotapi`` serves until terminated and accepts any token."""
+"""``python -m devtools.localbotapi`` serves until terminated and accepts any token."""
 
 import subprocess
 import sys
@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_standalone_server():
     process = subprocess.Popen(
-        [sys.executable, "-m", "localbotapi", "--port", "0", "--user", "5"],
+        [sys.executable, "-m", "devtools.localbotapi", "--port", "0", "--user", "5"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,

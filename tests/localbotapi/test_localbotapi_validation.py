@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from localbotapi import make_spec
-from localbotapi.spec import Spec
+from devtools.localbotapi import make_spec
+from devtools.localbotapi.spec import Spec
 
 INLINE = {"inline_keyboard": [[{"text": "Ya", "callback_data": "ya"}]]}
 

@@ -1,7 +1,7 @@
 """Shared set-up for the partner and MEL tests: two programmes, partners with roles, people."""
 from __future__ import annotations
 
-from app.partners import join, save_partner, save_programme, set_role
+from features.partners.service import join, save_partner, save_programme, set_role
 from domain.models import ScopeEntry
 from domain.roles import Role
 from tests.exporting.support import CIBIRU, OEBOBO, SENTANI, SUKAMAJU, forms

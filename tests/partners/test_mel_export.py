@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from app.partners import import_targets
+from features.partners.service import import_targets
 from domain.roles import Role
 from exports import build_workbook
 from exports.model import Generator, Selection
-from storage.exports import StorageExportSource
+from features.exporting.source import StorageExportSource
 from tests.exports.export_sample import rows
 from tests.partners.support import CIBIRU, OEBOBO, SUKAMAJU, forms, person, setup_alliance
 

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cli import reminder_commands
-from cli.main import main
+from features.reminders import cli as reminder_commands
+from app.cli import main
 from domain.clock import FixedClock
 from domain.models import ScopeEntry
 from domain.roles import Role
-from localbotapi import LocalBotApi
+from devtools.localbotapi import LocalBotApi
 from storage import Storage
 from tests.support.harness import TOKEN, seed
 

@@ -8,8 +8,8 @@ from domain.forms import FormSpec
 from domain.models import Posyandu, ScopeEntry, User, Village
 from domain.periods import Period
 from domain.roles import Role
-from reminders import planner
-from reminders.planner import DigestSchedule, Inputs
+from features.reminders import planner
+from features.reminders.planner import DigestSchedule, Inputs
 
 WIB, WITA, WIT = "32.04.12.2001", "53.71.01.1001", "91.03.01.2001"
 VILLAGES = [
@@ -340,12 +340,12 @@ def test_quiet_hours_can_be_switched_off():
 @pytest.mark.parametrize("value,window", [("21:00-06:00", (time(21, 0), time(6, 0))), ("off", None),
                                           ("OFF", None), ("22:30-05:15", (time(22, 30), time(5, 15)))])
 def test_quiet_hours_setting(value, window):
-    from app.settings import load_settings
+    from runtime.settings import load_settings
     assert load_settings(quiet_hours=value).quiet_window == window
 
 
 @pytest.mark.parametrize("value", ["21-06", "25:00-06:00", "", "never"])
 def test_quiet_hours_setting_refused(value):
-    from app.settings import SettingsError, load_settings
+    from runtime.settings import SettingsError, load_settings
     with pytest.raises(SettingsError, match="QUIET_HOURS"):
         load_settings(quiet_hours=value)

@@ -2,7 +2,7 @@
 and `python bot.py audit` prints them."""
 import argparse
 
-from cli.admin_commands import audit_list
+from features.people.cli import audit_list
 from domain.models import ScopeEntry
 from domain.roles import Role
 

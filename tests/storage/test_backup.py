@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cli.backup_commands import backup_command, restore_command
+from features.backups.cli import backup_command, restore_command
 from storage import Storage
 from storage.backup import BackupProblem, check_backup, list_backups, make_backup, prune_backups, restore_backup
 

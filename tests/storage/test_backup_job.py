@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from app.backup_job import (CATCH_UP_JOB_ID, DAILY_JOB_ID, backup_due, backup_job, latest_backup_time,
+from features.backups.jobs import (CATCH_UP_JOB_ID, DAILY_JOB_ID, backup_due, backup_job, latest_backup_time,
                             schedule_backups)
-from app.context import SERVICES_KEY
-from app.services import Services
+from handlers.context import SERVICES_KEY
+from runtime.services import Services
 from storage.backup import check_backup, list_backups
 from tests.support.harness import make_settings
 
@@ -41,7 +41,7 @@ async def test_a_failed_backup_is_logged_and_the_next_one_works(tmp_path, storag
     settings.backup_dir.parent.mkdir(parents=True, exist_ok=True)
     settings.backup_dir.write_text("a file where the folder should be")
     services = services_for(settings, storage, clock)
-    with caplog.at_level(logging.INFO, logger="app.backup_job"):
+    with caplog.at_level(logging.INFO, logger="features.backups.jobs"):
         await backup_job(job_context(services))  # does not raise
     assert any(r.levelno == logging.ERROR and "backup" in r.getMessage() for r in caplog.records)
     settings.backup_dir.unlink()

@@ -4,14 +4,14 @@ import asyncio
 
 import pytest
 
-from cli.main import main
+from app.cli import main
 from domain.households import Status
 from domain.models import ScopeEntry
 from domain.roles import Role
 from exports.model import IndicatorKind
 from storage import DataKeyError, Storage
 from storage.crypto import DataCipher
-from storage.exports import load_household_part
+from features.exporting.source import load_household_part
 from tests.support.harness import seed
 from tests.support.households import KEY, KK, NAME, VILLAGE, full_answers, household_form, store_household
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.application import build_application
-from app.polling import Poller
-from app.services import Services
-from app.settings import REPO_DIR, Settings
+from handlers.polling import Poller
+from runtime.services import Services
+from runtime.settings import REPO_DIR, Settings
 from domain.clock import FixedClock
 from domain.forms import load_forms
 from domain.imports import VillageRow
-from localbotapi import LocalBotApi
+from devtools.localbotapi import LocalBotApi
 from storage import Storage
 
 TOKEN = "123456:TEST-token-for-the-local-bot-api"

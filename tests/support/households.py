@@ -1,7 +1,7 @@
 """Household test data: a valid record and a way to store it without the chat."""
 from functools import cache
 
-from app.settings import REPO_DIR
+from runtime.settings import REPO_DIR
 from domain.forms import FormSpec, load_forms
 from domain.households import sensitive_ids
 

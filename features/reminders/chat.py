@@ -1,0 +1,173 @@
+"""/pengingat: a person's own open deadlines (reporters), the village's missing reports
+(perangkat desa), completeness and "/pengingat kirim" to start a reminder round now
+(coordinators, admins). Also the reminder's "fill it in now" button, an entry point of the
+forms conversation that opens the report with form, posyandu and period already chosen."""
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import CallbackQueryHandler
+
+from handlers.context import BotContext
+from features.report import chat as report
+from domain.models import Village
+from domain.periods import Period
+from domain.roles import REPORTERS, Role
+from domain.texts import Html, t
+from features.reminders import messages
+from features.reminders import planner
+from features.reminders.jobs import run_round
+from storage.areas import PosyanduNotFound
+from storage.reports import Session
+
+log = logging.getLogger(__name__)
+BUTTON_PATTERN = r"^r:\d{1,3}:\d{1,9}:\d{4}-\d{2}$"
+_BUTTON = re.compile(BUTTON_PATTERN)
+SEND_WORDS = ("kirim", "send")
+
+
+# -- /pengingat ---------------------------------------------------------------------------------
+async def reminders_command(update: Update, context: BotContext) -> None:
+    args = [a.lower() for a in context.args or []]
+    message = update.effective_message
+    if args and args[0] in SEND_WORDS:
+        await send_round(update, context)
+    elif args:
+        await message.reply_html(context.t("reminder.usage"))
+    elif context.account.role in REPORTERS:
+        text, markup = await own_deadlines(context)
+        await message.reply_html(text, reply_markup=markup)
+    elif context.account.role is Role.PERANGKAT_DESA:
+        await message.reply_html(await village_status(context))
+    else:
+        await message.reply_html(await coordinator_status(context))
+
+
+async def _villages(context: BotContext) -> list[Village]:
+    account = context.account
+    if account.is_admin:
+        return await context.services.storage.areas.villages()
+    return await context.services.storage.areas.villages([s.area_code for s in account.scope])
+
+
+async def _submitted(context: BotContext, villages: list[Village]):
+    now = context.services.clock.now()
+    periods = {str(p) for v in villages for p in planner.candidate_periods(planner.local_now(now, v.timezone).date())}
+    return await context.services.storage.reminders.submissions(periods)
+
+
+async def own_deadlines(context: BotContext):
+    services, account = context.services, context.account
+    villages = await _villages(context)
+    posyandu = [p for v in villages for p in await services.storage.areas.posyandu_in(v.code)]
+    items = planner.deadlines(services.clock.now(), account, villages, list(services.forms.values()), posyandu,
+                              await _submitted(context, villages))
+    return messages.render_deadlines(context.language, items, list(services.forms))
+
+
+async def village_status(context: BotContext) -> Html:
+    services = context.services
+    villages = await _villages(context)
+    if not villages:
+        return context.t("reminder.no_village")
+    submitted = await _submitted(context, villages)
+    forms = planner.report_forms(services.forms.values())
+    people = await services.storage.reminders.people()
+    parts = []
+    for village in villages[:5]:
+        period = planner.season_period(planner.local_now(services.clock.now(), village.timezone).date())
+        places = await services.storage.areas.posyandu_in(village.code)
+        due = min((f.schedule.due(period) for f in forms), default=period.next().day(1))
+        missing = planner.missing_reports(forms, places, period, submitted, people)
+        parts.append(messages.render_village_status(context.language, village, period, due, missing))
+    return Html("\n\n".join(parts))
+
+
+async def coordinator_status(context: BotContext) -> Html:
+    services = context.services
+    villages = await _villages(context)
+    if not villages:
+        return Html(context.t("reminder.no_village") + "\n\n" + context.t("reminder.send_hint"))
+    submitted = await _submitted(context, villages)
+    forms = planner.report_forms(services.forms.values())
+    places = [p for p in await services.storage.reminders.posyandu() if p.village_code in {v.code for v in villages}]
+    now = services.clock.now()
+    rows = [planner.completeness(v, [p for p in places if p.village_code == v.code], forms, submitted,
+                                 planner.season_period(planner.local_now(now, v.timezone).date())) for v in villages]
+    unreachable = planner.unreachable_in(villages, await services.storage.reminders.people())
+    text = messages.completeness_text(context.language, rows, unreachable, context.t("reminder.status_header"))
+    return Html(text + "\n\n" + context.t("reminder.send_hint"))
+
+
+async def send_round(update: Update, context: BotContext) -> None:
+    """/pengingat kirim: a reminder round now for the villages in scope; the result comes when done."""
+    account = context.account
+    if account.role not in (Role.KOORDINATOR, Role.ADMIN):
+        await update.effective_message.reply_html(context.t("reminder.send_not_allowed"))
+        return
+    areas = None if account.is_admin else [s.area_code for s in account.scope]
+    services, bot, chat_id, lang = context.services, context.bot, update.effective_chat.id, context.language
+
+    async def go() -> None:
+        result = await run_round(services, bot, villages=areas, manual=True)
+        text = t(lang, "reminder.round_done", sent=result.sent, skipped=result.skipped, failed=result.failed)
+        if result.retry:
+            text = Html(text + "\n" + t(lang, "reminder.round_retry", count=result.retry))
+        if result.quiet:
+            start, end = (f"{moment:%H.%M}" if lang == "id" else f"{moment:%H:%M}" for moment in result.quiet)
+            text = Html(text + "\n" + t(lang, "reminder.round_quiet", start=start, end=end))
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+
+    # In the background: a long round must not hold up everybody else's updates.
+    context.application.create_task(go(), update=update)
+
+
+# -- the reminder's button ----------------------------------------------------------------------
+async def start_from_reminder(update: Update, context: BotContext):
+    """r:FORM_INDEX:POSYANDU_ID:YYYY-MM -> the report flow with everything preselected."""
+    query, services, account = update.callback_query, context.services, context.account
+    data = query.data or ""
+    forms = list(services.forms.values())
+    form = place = period = None
+    if _BUTTON.match(data) and account is not None:
+        _, index, posyandu_id, period_text = data.split(":")
+        form = forms[int(index)] if int(index) < len(forms) else None
+        try:
+            place = await services.storage.areas.posyandu(int(posyandu_id))
+            period = Period.parse(period_text)
+        except (PosyanduNotFound, ValueError):
+            place = None
+    if form is None or place is None or form.kind != "report" or account.role not in form.roles \
+            or not account.covers_posyandu(place):
+        await context.answer_button(query, context.t("button.stale"))
+        return None
+    village = await services.storage.areas.village(place.village_code)
+    today = planner.local_now(services.clock.now(), village.timezone if village else services.settings.default_timezone
+                              ).date()
+    if planner.is_locked(form, period, today) and not await services.storage.reports.unlocked(
+            form.id, place.id, str(period)):
+        await context.answer_button(query, context.t("reminder.locked"), show_alert=True)
+        return None
+    await context.answer_button(query)
+    reports = services.storage.reports
+    current = await reports.session(account.telegram_id)
+    session = Session(telegram_id=account.telegram_id, kind="report", draft_id=None, cursor=None, mode="choose",
+                      wrong_tries=0, pending={"f": form.id, "y": str(place.id), "p": str(period)},
+                      nonce=(current.nonce + 1) if current else 1)
+    return await report._advance(update, context, session)
+
+
+def report_button_handler() -> CallbackQueryHandler:
+    """For the forms conversation's entry points, so the conversation routes what follows."""
+    return CallbackQueryHandler(start_from_reminder, pattern=BUTTON_PATTERN)
+
+
+# -- reachable again ----------------------------------------------------------------------------
+async def back_in_touch(update: Update, context: BotContext) -> None:
+    """Someone marked unreachable (they had blocked the bot) wrote again: reachable again."""
+    account = context.account
+    if account is not None and not account.reachable:
+        await context.services.storage.users.set_reachable(account.telegram_id, True)
