@@ -1,4 +1,6 @@
-"""Composition: settings -> storage -> Application with handlers, persistence and jobs."""
+"""The composition root: settings -> storage -> Application with the kernel's handlers, each
+feature's handlers and conversation kinds, and the scheduled jobs. Nothing imports this module
+but the command line (app/cli.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -10,41 +12,31 @@ from telegram import LinkPreviewOptions, Update
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
 
-from handlers.context import SERVICES_KEY, BotContext
-from handlers.polling import Poller
-from runtime.services import Services
-from runtime.settings import Settings
-from domain.clock import Clock, SystemClock
-from domain.forms import load_forms
+from conversations.router import Router
+from features.backups.jobs import schedule_backups
+from features.exporting import chat as exporting
+from features.households import chat as households
+from features.partners import chat as partners
+from features.people import chat as people
+from features.people import registration
+from features.reminders import chat as reminders
+from features.reminders.jobs import schedule_reminders
+from features.report import chat as report
+from features.report import unlock
 from handlers import common, errors
-from features.people import chat as admin
-from features.report import unlock as coordination
-from handlers.menus import set_default_menus
-from features.reminders import chat as reminder_handlers
-from features.partners import chat as partner_handlers
-from storage import Storage
-from features.reminders.jobs import schedule_reminders  # reminders
-from features.backups.jobs import schedule_backups  # backups
+from handlers.context import ROUTER_KEY, SERVICES_KEY, BotContext
+from handlers.forms import on_turn, route
 from handlers.limits import TelegramLimiter
-from storage.persistence import SqlitePersistence
+from handlers.menus import set_default_menus
+from handlers.polling import Poller
+from handlers.replay import skip_if_handled
+from runtime.services import Services, open_services
+from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
-GATE_GROUP, REPLAY_GROUP, MAIN_GROUP = -2, -1, 0
-
-
-async def open_services(settings: Settings, clock: Clock | None = None) -> Services:
-    """Forms are checked before the database is touched: a broken form stops the start."""
-    forms = load_forms(settings.forms_dir)
-    clock = clock or SystemClock()
-    data_key = settings.data_key.get_secret_value() if settings.data_key else None  # households
-    storage = await Storage.open(settings.database_path, clock, data_key=data_key)
-    try:
-        if storage.households.enabled:  # households: refuse a key that does not open the stored data
-            await storage.households.check_key()
-    except BaseException:
-        await storage.close()
-        raise
-    return Services(settings=settings, storage=storage, forms=forms, clock=clock)
+GATE_GROUP, REPLAY_GROUP, ROUTER_GROUP, MAIN_GROUP = -2, -1, 0, 1
+# Every kind of conversation the router serves (where a person is: their sessions row).
+KINDS = (report.REPORT, households.HOUSEHOLD, exporting.EXPORT, registration.REGISTRATION)
 
 
 def build_application(services: Services, *, request=None) -> Application:
@@ -59,7 +51,6 @@ def build_application(services: Services, *, request=None) -> Application:
         .defaults(Defaults(tzinfo=ZoneInfo(settings.default_timezone),
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
-        .persistence(SqlitePersistence(services.storage.db, update_interval=settings.persistence_interval))
         .rate_limiter(TelegramLimiter())
         .connection_pool_size(32).pool_timeout(30).connect_timeout(15).read_timeout(30).write_timeout(60)
     )
@@ -67,39 +58,36 @@ def build_application(services: Services, *, request=None) -> Application:
         builder = builder.request(request).get_updates_request(request)
     application = builder.updater(None).build()  # app.polling.Poller fetches the updates
     application.bot_data[SERVICES_KEY] = services
+    application.bot_data[ROUTER_KEY] = Router(KINDS)
     add_handlers(application)
     return application
 
 
 def add_handlers(application: Application) -> None:
-    from conversations.forms_conversation import forms_conversation
-    from features.people.registration import registration_conversation
-    from features.exporting.chat import export_conversation  # exports
-    from handlers.replay import skip_if_handled
-    from features.households.chat import start_households  # households
-
     application.add_handler(TypeHandler(Update, common.gate), group=GATE_GROUP)
     application.add_handler(TypeHandler(Update, skip_if_handled), group=REPLAY_GROUP)
+    application.add_handler(TypeHandler(Update, route), group=ROUTER_GROUP)
     for handler in (
-        registration_conversation(),
-        forms_conversation([reminder_handlers.report_button_handler(),  # reminders: button entry
-                            CommandHandler("rumahtangga", start_households)]),  # households: /rumahtangga
-        export_conversation(),  # exports: /ekspor
+        CommandHandler("start", on_turn(registration.start)),
+        CommandHandler("lapor", on_turn(report.start_report)),
+        CallbackQueryHandler(on_turn(report.open_from_reminder), pattern=r"^r:"),
+        CommandHandler("rumahtangga", on_turn(households.start_households)),
+        CommandHandler("ekspor", on_turn(exporting.start_export)),
         CommandHandler("bantuan", common.help_command),
         CommandHandler("bahasa", common.language_command),
-        CallbackQueryHandler(common.language_chosen, pattern=r"^lang:"),
-        CommandHandler("undang", admin.invite_command),
-        CommandHandler("audit", admin.audit_command),
-        CommandHandler("buka", coordination.unlock_command),
-        CommandHandler("pengingat", reminder_handlers.reminders_command),  # reminders
-        CommandHandler("tinjau", partner_handlers.review_command),  # partners: review of reports
-        CommandHandler("capaian", partner_handlers.progress_command),  # partners: progress against target
-        CommandHandler("mitra", partner_handlers.partners_command),  # partners: admin
+        CallbackQueryHandler(common.language_chosen, pattern=r"^g:"),
+        CommandHandler("undang", people.invite_command),
+        CommandHandler("audit", people.audit_command),
+        CommandHandler("buka", unlock.unlock_command),
+        CommandHandler("pengingat", reminders.reminders_command),
+        CommandHandler("tinjau", partners.review_command),
+        CommandHandler("capaian", partners.progress_command),
+        CommandHandler("mitra", partners.partners_command),
         CallbackQueryHandler(common.stale_button),
         MessageHandler(filters.ALL, common.fallback_message),
     ):
         application.add_handler(handler, group=MAIN_GROUP)
-    application.add_handler(TypeHandler(Update, reminder_handlers.back_in_touch), group=MAIN_GROUP + 1)  # reminders
+    application.add_handler(TypeHandler(Update, reminders.back_in_touch), group=MAIN_GROUP + 1)
     application.add_error_handler(errors.on_error)
 
 
@@ -112,7 +100,7 @@ async def serve(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with application:  # initialize (reads persistence) ... shutdown (flushes it)
+        async with application:
             await set_default_menus(application.bot)
             await application.start()
             schedule_reminders(application)  # reminders: first run now = catch-up

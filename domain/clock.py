@@ -1,8 +1,9 @@
 """Time is injected, so tests control it instead of sleeping."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -38,3 +39,13 @@ def iso(moment: datetime) -> str:
 
 def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def local_now(moment: datetime, timezone: str) -> datetime:
+    """``moment`` on the wall clocks of ``timezone`` (an IANA name such as Asia/Jayapura)."""
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def local_today(clock: Clock, timezone: str) -> date:
+    """Today's date where ``timezone`` is: the one definition of "today" in the bot."""
+    return local_now(clock.now(), timezone).date()

@@ -1,6 +1,8 @@
 """Roles, and what each role may do. Pure: no Telegram, no SQL."""
 from enum import StrEnum
 
+from domain.texts import Html, t
+
 
 class Role(StrEnum):
     KADER = "kader"
@@ -32,3 +34,11 @@ def may_use(role: Role | None, command: str) -> bool:
     if command in GUEST_COMMANDS:
         return True
     return role is not None and (command in COMMANDS[role] or command in FORM_COMMANDS)
+
+
+def help_text(lang: str, role: Role | None) -> Html:
+    """/bantuan: what this person can do, one command a line."""
+    names = COMMANDS[role] if role else GUEST_COMMANDS
+    lines = [f"/{name} — {t(lang, f'command.{name}')}" for name in names]
+    intro = t(lang, f"help.intro.{role.value}" if role else "help.intro.guest")
+    return Html(intro + "\n\n" + "\n".join(lines) + "\n\n" + t(lang, "help.during_form"))

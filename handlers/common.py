@@ -8,7 +8,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.context import BotContext
+from domain.callbacks import decode, encode
 from domain.roles import COMMANDS, FORM_COMMANDS, GUEST_COMMANDS, may_use
+from domain.roles import help_text as domain_help_text
 from domain.texts import LANGUAGES, Html, t
 from handlers.menus import set_chat_menu
 
@@ -47,7 +49,7 @@ async def gate(update: Update, context: BotContext) -> None:
             key = "gate.register_first" if account is None else "gate.not_for_role"
             await update.effective_message.reply_html(context.t(key))
             raise ApplicationHandlerStop
-    if account is None and update.callback_query and not (update.callback_query.data or "").startswith("lang:"):
+    if account is None and update.callback_query and not (update.callback_query.data or "").startswith("g:"):
         await context.answer_button(update.callback_query, context.t("gate.register_first_short"), show_alert=True)
         raise ApplicationHandlerStop
 
@@ -72,22 +74,20 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 def help_text(context: BotContext) -> Html:
-    role = context.account.role if context.account else None
-    names = COMMANDS[role] if role else GUEST_COMMANDS
-    lines = [f"/{name} — {t(context.language, f'command.{name}')}" for name in names]
-    intro = context.t(f"help.intro.{role.value}" if role else "help.intro.guest")
-    return Html(intro + "\n\n" + "\n".join(lines) + "\n\n" + context.t("help.during_form"))
+    return domain_help_text(context.language, context.account.role if context.account else None)
 
 
 async def language_command(update: Update, context: BotContext) -> None:
-    buttons = [[InlineKeyboardButton(t(lang, "language.name"), callback_data=f"lang:{lang}")] for lang in LANGUAGES]
+    buttons = [[InlineKeyboardButton(t(lang, "language.name"), callback_data=encode("g", 0, "lang", lang))]
+               for lang in LANGUAGES]
     await update.effective_message.reply_html(context.t("language.choose"),
                                               reply_markup=InlineKeyboardMarkup(buttons))
 
 
 async def language_chosen(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    lang = (query.data or "").removeprefix("lang:")
+    button = decode(query.data, "g")
+    lang = button.arg if button else ""
     if lang not in LANGUAGES:
         await context.answer_button(query)
         return

@@ -12,6 +12,7 @@ from domain.models import User
 from domain.texts import DEFAULT_LANGUAGE, Html, t
 
 SERVICES_KEY = "services"
+ROUTER_KEY = "router"  # the conversations.router.Router the composition root made
 log = logging.getLogger(__name__)
 
 

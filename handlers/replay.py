@@ -4,7 +4,7 @@ The poller confirms an update only after it was handled, so after a crash Telegr
 what the bot may already have acted on. Every write made for an update records its id in the same
 transaction (storage.handling_update); an update found there is not applied again. If its replies
 were not all sent, the person gets what they may have missed: the receipt of the report that
-update submitted, or the question they are at now."""
+update completed, or the question they are at now."""
 from __future__ import annotations
 
 import logging
@@ -13,8 +13,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.context import BotContext
-from conversations import engine
-from features.report import chat as report
+from handlers.forms import turn_of
 from storage.updates import Progress
 
 log = logging.getLogger(__name__)
@@ -32,10 +31,6 @@ async def skip_if_handled(update: Update, context: BotContext) -> None:
 
 
 async def _show_again(update: Update, context: BotContext) -> None:
-    storage = context.services.storage
-    if update.callback_query:
-        await context.answer_button(update.callback_query)
-    if (submitted := await storage.reports.submitted_by_update(update.update_id)) is not None:
-        await report.send_receipt_again(update, context, submitted)
-    elif (run := await engine.current_run(context, update.effective_user.id)) is not None:
-        await engine.show(update, context, run)
+    turn = turn_of(update, context)
+    await turn.chat.ack()
+    await turn.router.replay(turn)

@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     forms_dir: Path = REPO_DIR / "forms"
     data_key: SecretStr | None = None
-    persistence_interval: float = Field(default=5.0, gt=0)
     digest_weekday: int = Field(default=1, ge=0, le=6)  # 0 Sunday ... 6 Saturday
     digest_time: str = "07:00"
     reminder_check_minutes: int = Field(default=15, ge=1, le=720)

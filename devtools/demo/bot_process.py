@@ -16,7 +16,7 @@ BOT = REPO / "bot.py"
 TOKEN = "123456789:demo-token-for-the-local-bot-api"
 READY_LINE = "Lapor Desa is running"
 # The caller's own bot settings (a real token, a real database) never reach the demo bot.
-_SETTINGS_PREFIXES = ("TELEGRAM_", "DATABASE_", "ADMIN_", "FORMS_", "PERSISTENCE_", "LOG_", "DATA_",
+_SETTINGS_PREFIXES = ("TELEGRAM_", "DATABASE_", "ADMIN_", "FORMS_", "LOG_", "DATA_",
                       "DEFAULT_", "DIGEST_", "REMINDER_", "BACKUP_")
 
 

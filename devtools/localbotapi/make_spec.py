@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCE = HERE.parents[1] / "shared" / "telegram-bot-api" / "api.json"
+DEFAULT_SOURCE = HERE.parents[2] / "shared" / "telegram-bot-api" / "api.json"
 SPEC_FILE = HERE / "api_spec.json"
 LICENSE_FILE = HERE / "API_SPEC_LICENSE"
 

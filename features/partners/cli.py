@@ -8,7 +8,8 @@ from features.people.service import AdminProblem
 from features.partners.service import (assign_coordinator, import_targets, join, leave, save_partner, save_programme,
                           set_role)
 from runtime.settings import Settings
-from features.people.cli import _fail, opened
+from runtime.commands import fail as _fail
+from runtime.commands import opened
 from domain.forms import load_forms
 from domain.imports import ImportProblem
 from domain.mel import TARGETS_HEADER, TargetsInvalid

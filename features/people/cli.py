@@ -8,6 +8,7 @@ from pathlib import Path
 
 from features.people.service import AdminProblem, deep_link, invitation_scope
 from features.partners.service import invitation_partner
+from runtime.commands import fail, opened
 from runtime.settings import Settings
 from domain.imports import ImportProblem, parse_villages_csv
 from domain.roles import Role
@@ -55,28 +56,13 @@ def add_parsers(commands) -> None:
     audit.set_defaults(handler=audit_list)
 
 
-@asynccontextmanager
-async def opened(settings: Settings):
-    """The database for one command, always closed (an open aiosqlite connection blocks exit)."""
-    storage = await Storage.open(settings.database_path)
-    try:
-        yield storage
-    finally:
-        await storage.close()
-
-
-def _fail(message: str, status: int = 1) -> int:
-    print(f"lapordesa: {message}", file=sys.stderr)
-    return status
-
-
 async def villages_import(args, settings: Settings) -> int:
     try:
         rows = parse_villages_csv(args.file.read_text(encoding="utf-8"))
     except OSError as exc:
-        return _fail(f"cannot read {args.file}: {exc.strerror}")
+        return fail(f"cannot read {args.file}: {exc.strerror}")
     except (ImportProblem, UnicodeDecodeError) as problem:
-        return _fail(f"{args.file}: {problem}; nothing was imported")
+        return fail(f"{args.file}: {problem}; nothing was imported")
     async with opened(settings) as storage:
         added, updated = await storage.areas.import_villages(rows)
         await storage.audit.log("villages.import", subject=args.file.name, added=added, updated=updated)
@@ -94,12 +80,12 @@ async def villages_list(args, settings: Settings) -> int:
 async def posyandu_add(args, settings: Settings) -> int:
     async with opened(settings) as storage:
         if await storage.areas.village(args.village) is None:
-            return _fail(f"village {args.village} is not known; import the villages first")
+            return fail(f"village {args.village} is not known; import the villages first")
         if not args.name.strip() or len(args.name) > 100:
-            return _fail("the name must be 1 to 100 characters")
+            return fail("the name must be 1 to 100 characters")
         if any(p.name.lower() == " ".join(args.name.split()).lower()
                for p in await storage.areas.posyandu_in(args.village)):
-            return _fail(f"village {args.village} already has a posyandu named {args.name!r}")
+            return fail(f"village {args.village} already has a posyandu named {args.name!r}")
         posyandu = await storage.areas.add_posyandu(args.village, args.name)
         await storage.audit.log("posyandu.add", subject=str(posyandu.id), village=args.village)
         print(posyandu.id)
@@ -115,7 +101,7 @@ async def posyandu_list(args, settings: Settings) -> int:
 
 async def invite_create(args, settings: Settings) -> int:
     if not 1 <= args.count <= 500 or not 1 <= args.days <= 365:
-        return _fail("--count must be 1..500 and --days 1..365")
+        return fail("--count must be 1..500 and --days 1..365")
     async with opened(settings) as storage:
         role = Role(args.role)
         try:
@@ -123,10 +109,10 @@ async def invite_create(args, settings: Settings) -> int:
                                            programme_scope=bool(args.programme))
             partner = await invitation_partner(storage, role, args.partner, args.programme)
         except AdminProblem as problem:
-            return _fail(str(problem))
+            return fail(str(problem))
         username = args.bot_username or await storage.meta.get("bot_username")
         if args.links and not username:
-            return _fail("the bot's username is not known yet: run the bot once or pass --bot-username")
+            return fail("the bot's username is not known yet: run the bot once or pass --bot-username")
         codes = await storage.users.create_invitations(role, scope, count=args.count, days=args.days,
                                                        partner=partner)
     for code in codes:
@@ -148,7 +134,7 @@ async def users_list(args, settings: Settings) -> int:
 async def users_deactivate(args, settings: Settings) -> int:
     async with opened(settings) as storage:
         if not await storage.users.deactivate(args.telegram_id):
-            return _fail(f"no active user {args.telegram_id}")
+            return fail(f"no active user {args.telegram_id}")
     print(f"user {args.telegram_id} deactivated", file=sys.stderr)
     return 0
 

@@ -1,78 +1,73 @@
-"""/start: registering with an invitation code (typed, or from a t.me deep link)."""
+"""/start: registering with an invitation code (typed, or from a t.me deep link). While the bot
+waits for the code, the person's ``sessions`` row says so (kind ``registration``)."""
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
-
-from handlers.context import BotContext
-from handlers.common import help_text
-from handlers.menus import set_chat_menu
+from conversations.kinds import FormKind
+from conversations.turn import Turn
+from domain.roles import help_text
+from storage.reports import Session
 from storage.users import Outcome
 
-WAITING_CODE = "waiting_code"
+KIND = "registration"
 
 
-async def start(update: Update, context: BotContext) -> str | int:
-    if context.account is not None:
-        await update.effective_message.reply_html(
-            context.t("start.welcome_back", name=context.account.name) + "\n\n" + help_text(context))
-        return ConversationHandler.END
-    if context.args:
-        return await _try_code(update, context, context.args[0])
-    await update.effective_message.reply_html(context.t("start.ask_code"))
-    return WAITING_CODE
+class RegistrationKind(FormKind):
+    name = KIND
+    cancelled_key = "start.cancelled"
+    entry_commands = ("start",)
+
+    async def on_menu(self, turn: Turn, session: Session) -> None:
+        """Waiting for the code: a typed text is tried; anything else asks again, gently."""
+        if turn.input.text and not turn.input.edited:
+            return await _try_code(turn, turn.input.text)
+        if turn.input.button is None and not turn.input.edited:
+            await turn.chat.send(turn.t("start.ask_code"))
 
 
-async def code_typed(update: Update, context: BotContext) -> str | int:
-    return await _try_code(update, context, update.effective_message.text)
+REGISTRATION = RegistrationKind()
 
 
-async def _try_code(update: Update, context: BotContext, code: str) -> str | int:
-    person = update.effective_user
-    services = context.services
-    result = await services.storage.users.register(person.id, person.full_name, code[:64])
-    message = update.effective_message
+async def start(turn: Turn) -> None:
+    if turn.person is not None:
+        return await turn.chat.send(turn.t("start.welcome_back", name=turn.person.name) + "\n\n"
+                                    + help_text(turn.language, turn.person.role))
+    if turn.input.args:
+        return await _try_code(turn, turn.input.args[0])
+    await _wait_for_code(turn)
+    await turn.chat.send(turn.t("start.ask_code"))
+
+
+async def _wait_for_code(turn: Turn) -> None:
+    current = await turn.services.storage.reports.session(turn.input.user_id)
+    await turn.services.storage.reports.save_session(Session(
+        telegram_id=turn.input.user_id, kind=KIND, draft_id=None, cursor=None, mode="choose", wrong_tries=0,
+        pending={}, nonce=(current.nonce + 1) if current else 1))
+
+
+async def _try_code(turn: Turn, code: str) -> None:
+    services = turn.services
+    result = await services.storage.users.register(turn.input.user_id, turn.input.full_name, code[:64])
     if result.outcome is Outcome.REGISTERED:
-        context.account = result.user
-        await set_chat_menu(context.bot, person.id, result.user.role, context.language)
-        await message.reply_html(await _welcome(context) + "\n\n" + help_text(context))
-        return ConversationHandler.END
+        await turn.router.end(turn)
+        turn.person = result.user
+        await turn.chat.set_commands(result.user.role, turn.language)
+        return await turn.chat.send(await _welcome(turn) + "\n\n" + help_text(turn.language, result.user.role))
     if result.outcome is Outcome.LIMITED:
+        await turn.router.end(turn)
         local = result.retry_at.astimezone(services.default_zone)
-        await message.reply_html(context.t("start.limited", time=local.strftime("%H.%M")))
-        return ConversationHandler.END
-    await message.reply_html(context.t(f"start.code_{result.outcome.value}") + "\n" + context.t("start.try_again"))
-    return WAITING_CODE
+        return await turn.chat.send(turn.t("start.limited", time=local.strftime("%H.%M")))
+    await _wait_for_code(turn)
+    await turn.chat.send(turn.t(f"start.code_{result.outcome.value}") + "\n" + turn.t("start.try_again"))
 
 
-async def _welcome(context: BotContext) -> str:
-    account = context.account
-    areas = context.services.storage.areas
+async def _welcome(turn: Turn) -> str:
+    account = turn.account
+    areas = turn.services.storage.areas
     places = []
     for entry in account.scope:
         name = await areas.area_name(entry.area_code) or entry.area_code
         if entry.posyandu_id:
             name = f"{(await areas.posyandu(entry.posyandu_id)).name}, {name}"
         places.append(name)
-    return context.t("start.registered", name=account.name, role=context.t(f"role.{account.role.value}"),
-                     places=", ".join(places) or "—")
-
-
-async def not_a_code(update: Update, context: BotContext) -> None:
-    """A sticker, photo or command while we wait for the code: ask again, gently."""
-    await update.effective_message.reply_html(context.t("start.ask_code"))
-
-
-async def cancel(update: Update, context: BotContext) -> int:
-    await update.effective_message.reply_html(context.t("start.cancelled"))
-    return ConversationHandler.END
-
-
-def registration_conversation() -> ConversationHandler:
-    return ConversationHandler(
-        entry_points=[CommandHandler("start", start)],
-        states={WAITING_CODE: [MessageHandler(filters.TEXT & ~filters.COMMAND, code_typed)]},
-        fallbacks=[CommandHandler("start", start), CommandHandler("batal", cancel),
-                   MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, not_a_code)],
-        name="registration", persistent=True, allow_reentry=True,
-    )
+    return turn.t("start.registered", name=account.name, role=turn.t(f"role.{account.role.value}"),
+                  places=", ".join(places) or "—")

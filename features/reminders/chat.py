@@ -1,18 +1,15 @@
 """/pengingat: a person's own open deadlines (reporters), the village's missing reports
 (perangkat desa), completeness and "/pengingat kirim" to start a reminder round now
-(coordinators, admins). Also the reminder's "fill it in now" button, an entry point of the
-forms conversation that opens the report with form, posyandu and period already chosen."""
+(coordinators, admins). The reminder's "fill it in now" button is the report feature's."""
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler
 
 from handlers.context import BotContext
-from features.report import chat as report
+from domain.clock import local_now
 from domain.models import Village
 from domain.periods import Period
 from domain.roles import REPORTERS, Role
@@ -20,12 +17,8 @@ from domain.texts import Html, t
 from features.reminders import messages
 from features.reminders import planner
 from features.reminders.jobs import run_round
-from storage.areas import PosyanduNotFound
-from storage.reports import Session
 
 log = logging.getLogger(__name__)
-BUTTON_PATTERN = r"^r:\d{1,3}:\d{1,9}:\d{4}-\d{2}$"
-_BUTTON = re.compile(BUTTON_PATTERN)
 SEND_WORDS = ("kirim", "send")
 
 
@@ -55,7 +48,7 @@ async def _villages(context: BotContext) -> list[Village]:
 
 async def _submitted(context: BotContext, villages: list[Village]):
     now = context.services.clock.now()
-    periods = {str(p) for v in villages for p in planner.candidate_periods(planner.local_now(now, v.timezone).date())}
+    periods = {str(p) for v in villages for p in planner.candidate_periods(local_now(now, v.timezone).date())}
     return await context.services.storage.reminders.submissions(periods)
 
 
@@ -78,7 +71,7 @@ async def village_status(context: BotContext) -> Html:
     people = await services.storage.reminders.people()
     parts = []
     for village in villages[:5]:
-        period = planner.season_period(planner.local_now(services.clock.now(), village.timezone).date())
+        period = planner.season_period(local_now(services.clock.now(), village.timezone).date())
         places = await services.storage.areas.posyandu_in(village.code)
         due = min((f.schedule.due(period) for f in forms), default=period.next().day(1))
         missing = planner.missing_reports(forms, places, period, submitted, people)
@@ -96,7 +89,7 @@ async def coordinator_status(context: BotContext) -> Html:
     places = [p for p in await services.storage.reminders.posyandu() if p.village_code in {v.code for v in villages}]
     now = services.clock.now()
     rows = [planner.completeness(v, [p for p in places if p.village_code == v.code], forms, submitted,
-                                 planner.season_period(planner.local_now(now, v.timezone).date())) for v in villages]
+                                 planner.season_period(local_now(now, v.timezone).date())) for v in villages]
     unreachable = planner.unreachable_in(villages, await services.storage.reminders.people())
     text = messages.completeness_text(context.language, rows, unreachable, context.t("reminder.status_header"))
     return Html(text + "\n\n" + context.t("reminder.send_hint"))
@@ -123,46 +116,6 @@ async def send_round(update: Update, context: BotContext) -> None:
 
     # In the background: a long round must not hold up everybody else's updates.
     context.application.create_task(go(), update=update)
-
-
-# -- the reminder's button ----------------------------------------------------------------------
-async def start_from_reminder(update: Update, context: BotContext):
-    """r:FORM_INDEX:POSYANDU_ID:YYYY-MM -> the report flow with everything preselected."""
-    query, services, account = update.callback_query, context.services, context.account
-    data = query.data or ""
-    forms = list(services.forms.values())
-    form = place = period = None
-    if _BUTTON.match(data) and account is not None:
-        _, index, posyandu_id, period_text = data.split(":")
-        form = forms[int(index)] if int(index) < len(forms) else None
-        try:
-            place = await services.storage.areas.posyandu(int(posyandu_id))
-            period = Period.parse(period_text)
-        except (PosyanduNotFound, ValueError):
-            place = None
-    if form is None or place is None or form.kind != "report" or account.role not in form.roles \
-            or not account.covers_posyandu(place):
-        await context.answer_button(query, context.t("button.stale"))
-        return None
-    village = await services.storage.areas.village(place.village_code)
-    today = planner.local_now(services.clock.now(), village.timezone if village else services.settings.default_timezone
-                              ).date()
-    if planner.is_locked(form, period, today) and not await services.storage.reports.unlocked(
-            form.id, place.id, str(period)):
-        await context.answer_button(query, context.t("reminder.locked"), show_alert=True)
-        return None
-    await context.answer_button(query)
-    reports = services.storage.reports
-    current = await reports.session(account.telegram_id)
-    session = Session(telegram_id=account.telegram_id, kind="report", draft_id=None, cursor=None, mode="choose",
-                      wrong_tries=0, pending={"f": form.id, "y": str(place.id), "p": str(period)},
-                      nonce=(current.nonce + 1) if current else 1)
-    return await report._advance(update, context, session)
-
-
-def report_button_handler() -> CallbackQueryHandler:
-    """For the forms conversation's entry points, so the conversation routes what follows."""
-    return CallbackQueryHandler(start_from_reminder, pattern=BUTTON_PATTERN)
 
 
 # -- reachable again ----------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import sys
 
 from telegram.ext import ExtBot
 
+from features.reminders.jobs import run_round
+from runtime.services import open_services
 from runtime.settings import Settings
 from handlers.limits import TelegramLimiter
 from domain.clock import SystemClock
@@ -20,9 +22,6 @@ def add_parsers(commands) -> None:
 
 
 async def remind_now(args, settings: Settings) -> int:
-    from app.application import open_services
-    from features.reminders.jobs import run_round
-
     token = settings.token()  # one clear line when it is missing
     services = await open_services(settings, SystemClock())
     try:

@@ -8,6 +8,7 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.answers import format_percent
+from domain.callbacks import encode
 from domain.forms import FormSpec
 from domain.models import User
 from domain.periods import MONTHS_EN, MONTHS_ID, Period
@@ -24,7 +25,7 @@ ROLE_KEYS = {Role.KADER: "role.kader", Role.BIDAN: "role.bidan", Role.PERANGKAT_
 
 def button_data(forms_order: Sequence[str], form_id: str, posyandu_id: int, period: Period) -> str:
     """Callback data of a "fill it in now" button: r:FORM_INDEX:POSYANDU_ID:YYYY-MM (short)."""
-    return f"r:{list(forms_order).index(form_id)}:{posyandu_id}:{period}"
+    return encode("r", list(forms_order).index(form_id), str(posyandu_id), str(period))
 
 
 def day_label(day: date, lang: str) -> str:

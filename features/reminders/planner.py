@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.clock import local_now
 from domain.forms import FormSpec
 from domain.models import Posyandu, User, Village
 from domain.periods import Period
@@ -187,10 +188,6 @@ def digest_key(user_id: int, week: str) -> str:
 
 
 # -- time helpers -------------------------------------------------------------------------------
-def local_now(now: datetime, timezone: str) -> datetime:
-    return now.astimezone(ZoneInfo(timezone))
-
-
 def at_local(day: date, moment: time, timezone: str) -> datetime:
     return datetime.combine(day, moment, tzinfo=ZoneInfo(timezone))
 

@@ -43,7 +43,7 @@ def test_defaults():
     assert settings.admin_telegram_ids == ()
     assert settings.forms_dir == REPO_DIR / "forms"
     assert settings.data_key is None
-    assert settings.persistence_interval == 5.0
+    assert settings.quiet_window is not None
     assert settings.digest_weekday == 1
     assert settings.digest_time == "07:00"
     assert settings.reminder_check_minutes == 15
@@ -114,14 +114,14 @@ def test_from_the_environment(monkeypatch):
     monkeypatch.setenv("ADMIN_TELEGRAM_IDS", " 111, 222 ,333")
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot")
     monkeypatch.setenv("DIGEST_WEEKDAY", "0")
-    monkeypatch.setenv("PERSISTENCE_INTERVAL", "0.5")
+    monkeypatch.setenv("QUIET_HOURS", "22:00-05:00")
     monkeypatch.setenv("DATA_KEY", "  ")
     settings = load()
     assert settings.token() == TOKEN
     assert settings.admin_telegram_ids == (111, 222, 333)
     assert settings.file_url == "http://127.0.0.1:8081/file/bot"
     assert settings.digest_weekday == 0
-    assert settings.persistence_interval == 0.5
+    assert settings.quiet_hours == "22:00-05:00"
     assert settings.data_key is None
 
 
@@ -163,9 +163,8 @@ BAD = [
     ("admin_telegram_ids", "111,SECRETVALUE"),
     ("admin_telegram_ids", "111;222"),
     ("admin_telegram_ids", "1.5"),
-    ("persistence_interval", "SECRETVALUE"),
-    ("persistence_interval", -987654),
-    ("persistence_interval", 0),
+    ("quiet_hours", "SECRETVALUE"),
+    ("quiet_hours", "25:00-06:00"),
     ("digest_weekday", 987654),
     ("digest_weekday", -1),
     ("digest_time", "7:00"),
@@ -199,7 +198,7 @@ def test_only_the_first_bad_setting_is_reported():
 
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(["telegram_bot_token", "telegram_api_base_url", "default_timezone",
-                             "admin_telegram_ids", "digest_time", "backup_time", "persistence_interval",
+                             "admin_telegram_ids", "digest_time", "backup_time", "quiet_hours",
                              "backup_keep", "digest_weekday"]),
        text=st.text(max_size=30))
 def test_a_random_value_is_accepted_or_reported_without_echoing_it(name, text):

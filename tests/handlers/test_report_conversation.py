@@ -348,14 +348,15 @@ async def test_restart_mid_conversation_continues_where_it_was(server, tmp_path,
     assert (await storage.reports.drafts_of(1001))[0].answers == {"sasaran": 50, "ditimbang": 40, "ada_kelas": False}
 
 
-async def test_lost_routing_state_is_rebuilt_from_the_database(server, tmp_path, storage, clock, posyandu_ids):
+async def test_where_a_person_is_lives_only_in_the_database(server, tmp_path, storage, clock, posyandu_ids):
     settings = make_settings(tmp_path, server, forms_dir=FORMS)
     async with running_bot(server, settings, storage, clock):
         siti = await register(server, storage, posyandu_ids["Mawar"])
         siti.send("/lapor")
         await said(siti, "balita sasaran")
         await answer(siti, "50", "ditimbang")
-    await storage.db.execute("DELETE FROM ptb_conversations")  # as if killed before PTB flushed its state
+    tables = {r["name"] for r in await storage.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert not {"ptb_conversations", "ptb_data"} & tables  # no second record of PTB routing state
     async with running_bot(server, settings, storage, clock):
         await answer(siti, "40", "kelas ibu")
     assert (await storage.reports.drafts_of(1001))[0].answers == {"sasaran": 50, "ditimbang": 40}
