@@ -6,17 +6,18 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from runtime.settings import Settings, SettingsError, load_settings
-from features.people import cli as admin_commands
+from app.application import serve
+from devtools.demo import command as demo_command
+from domain.forms import FormError
 from features.backups import cli as backup_commands
-from features.reminders import cli as reminder_commands
 from features.exporting import cli as export_commands
 from features.households import cli as household_commands
 from features.partners import cli as partner_commands
-from devtools.demo import command as demo_command
-from domain.forms import FormError
-from storage import DatabaseError
-from storage import DataKeyError  # households
+from features.people import cli as admin_commands
+from features.reminders import cli as reminder_commands
+from runtime.logging_setup import setup_logging
+from runtime.settings import Settings, SettingsError, load_settings
+from storage import DatabaseError, DataKeyError
 
 EXIT_USAGE = 2
 
@@ -40,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings()
-        from runtime.logging_setup import setup_logging
         token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
         setup_logging(settings.log_level, (token,))
         return asyncio.run(_dispatch(command, args, settings))
@@ -60,7 +60,6 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command == "run":
-        from app.application import serve
         settings.token()  # fail early with one clear line when the token is missing
         await serve(settings)
         return 0

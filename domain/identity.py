@@ -83,11 +83,6 @@ def parse_kk(text: str) -> str:
     return digits
 
 
-def area_of(number: str) -> str:
-    """The regency code PP.KK of a NIK or KK."""
-    return f"{number[:2]}.{number[2:4]}"
-
-
 def mask(number: str) -> str:
     """320101******0001: enough to recognise, not enough to use."""
     return number[:6] + "*" * 6 + number[12:] if len(number) == 16 else "*" * len(number)

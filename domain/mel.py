@@ -215,14 +215,6 @@ def _index(month: str) -> int:
     return p.year * 12 + p.month
 
 
-def summarise(statuses: Iterable[Status | None]) -> dict[Status, int]:
-    counts = {status: 0 for status in Status}
-    for status in statuses:
-        if status is not None:
-            counts[status] += 1
-    return counts
-
-
 # -- data-quality flags -------------------------------------------------------------------------
 class FlagKind(StrEnum):
     SOFT_RULE = "soft_rule"   # a soft rule was broken and the reporter confirmed the values

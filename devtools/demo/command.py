@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from devtools.demo.session import run_demo
 from runtime.settings import Settings
 
 DEFAULT_FOLDER = Path("lapordesa-demo")
@@ -21,6 +22,5 @@ def add_parsers(commands) -> None:
 
 async def demo_command(args, settings: Settings) -> int:
     """The demo never uses the settings' database or token: it makes its own in ``--folder``."""
-    from devtools.demo.session import run_demo
     logging.getLogger().setLevel(logging.WARNING)  # the terminal is for the chat; the bot logs to its file
     return await run_demo(args.folder, language=args.lang, seed=args.seed)

@@ -8,10 +8,13 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from pydantic import BaseModel
+
 from conversations import engine
 from conversations.kinds import FormKind, Run, Warning
 from conversations.turn import Button, Turn
 from domain.callbacks import Callback, decode, encode
+from domain.clock import from_iso
 from domain import formflow
 from domain.answers import display
 from domain.households import (KK_QUESTION, LOCATION_KEY, NIK_QUESTION, PAGE_SIZE, SEX_QUESTION,
@@ -24,6 +27,22 @@ from storage.households import AlreadySaved, DuplicateKK, Household
 from storage.reports import Session
 
 KIND = "household"
+
+
+class HouseholdMenu(BaseModel):
+    """Where a person is in the household menus (the session's pending state, mode ``choose``)."""
+    step: str = "menu"  # menu | kk | name | area | list | card | dup
+    village: str = ""
+    household: int | None = None  # the card shown
+    rt: str | None = None  # the RT/RW list asked for
+    rw: str | None = None
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+def _menu_state(session: Session) -> HouseholdMenu:
+    return HouseholdMenu.model_validate(session.pending)
 _STATUS_ACTIONS = {"m": Status.MOVED, "d": Status.DISSOLVED, "a": Status.ACTIVE}
 
 
@@ -41,7 +60,7 @@ async def start_households(turn: Turn) -> None:
         await turn.chat.send(turn.t("household.which_village"))
         return
     session = Session(telegram_id=user_id, kind=KIND, draft_id=None, cursor=None, mode="choose", wrong_tries=0,
-                      pending={"step": "menu", "village": village}, nonce=(session.nonce + 1) if session else 1)
+                      pending=HouseholdMenu(village=village).dump(), nonce=(session.nonce + 1) if session else 1)
     return await _menu(turn, session)
 
 
@@ -76,7 +95,7 @@ async def _show(turn: Turn, session: Session, text: str, rows: list[list]) -> No
 
 
 async def _menu(turn: Turn, session: Session, prefix: str = "") -> None:
-    village = session.pending["village"]
+    village = _menu_state(session).village
     account, lang = turn.account, turn.language
     rows = []
     if may_edit(account, village):
@@ -89,20 +108,20 @@ async def _menu(turn: Turn, session: Session, prefix: str = "") -> None:
     rows.append([(t(lang, "household.find_area"), "ar")])
     place = await turn.services.storage.areas.village(village)
     text = prefix + turn.t("household.menu", village=place.name if place else village)
-    return await _show(turn, replace(session, pending={"step": "menu", "village": village}), text, rows)
+    return await _show(turn, replace(session, pending=HouseholdMenu(village=village).dump()), text, rows)
 
 
 # -- the menus' updates -------------------------------------------------------------------------
 async def on_menu(turn: Turn, session: Session) -> None:
     """Buttons and typed text while the person is in a household menu (engine.MENUS)."""
-    village = session.pending.get("village")
-    if village is None or not may_open(turn.account, village):
+    village = _menu_state(session).village
+    if not village or not may_open(turn.account, village):
         await turn.services.storage.reports.end_session(session.telegram_id)
         return
     if turn.input.button is not None:
         return await _on_button(turn, session)
     text = (turn.input.text or "").strip() if turn.input.command is None and not turn.input.edited else ""
-    step = session.pending.get("step")
+    step = _menu_state(session).step
     if text and not text.startswith("/") and step in _TYPED:
         return await _TYPED[step](turn, session, text)
     await turn.chat.send(turn.t("household.use_buttons"))
@@ -124,7 +143,7 @@ async def _on_button(turn: Turn, session: Session) -> None:
 
 
 async def _ask_typed(turn, session: Session, step: str) -> None:
-    session = replace(session, pending={"step": step, "village": session.pending["village"]})
+    session = replace(session, pending=HouseholdMenu(step=step, village=_menu_state(session).village).dump())
     return await _show(turn, session, turn.t(f"household.ask_{step}"),
                        [[(t(turn.language, "household.to_menu"), "menu")]])
 
@@ -135,14 +154,14 @@ async def _typed_kk(turn: Turn, session: Session, text: str) -> None:
     except IdentityError as problem:
         await turn.chat.send(turn.t(f"error.kk_{problem.reason}"))
         return
-    household = await turn.services.storage.households.find_by_kk(session.pending["village"], kk)
+    household = await turn.services.storage.households.find_by_kk(_menu_state(session).village, kk)
     if household is None:
         return await _menu(turn, session, turn.t("household.not_found") + "\n\n")
     return await _card(turn, session, household)
 
 
 async def _typed_name(turn: Turn, session: Session, text: str) -> None:
-    village = session.pending["village"]
+    village = _menu_state(session).village
     if not identity_visible(turn.account, village):
         return await _menu(turn, session)
     found = await turn.services.storage.households.find_by_name(village, text)
@@ -164,7 +183,7 @@ async def _typed_area(turn: Turn, session: Session, text: str) -> None:
     else:
         await turn.chat.send(turn.t("household.bad_area"))
         return
-    session = replace(session, pending={**session.pending, "rt": rt, "rw": rw})
+    session = replace(session, pending=_menu_state(session).model_copy(update={"rt": rt, "rw": rw}).dump())
     return await _page(turn, session, "0")
 
 
@@ -173,9 +192,8 @@ _TYPED = {"kk": _typed_kk, "name": _typed_name, "area": _typed_area}
 
 async def _page(turn: Turn, session: Session, arg: str) -> None:
     offset = _id(arg) or 0
-    pending = session.pending
-    found, total = await turn.services.storage.households.in_area(
-        pending["village"], pending.get("rw"), pending.get("rt"), offset)
+    state = _menu_state(session)
+    found, total = await turn.services.storage.households.in_area(state.village, state.rw, state.rt, offset)
     if not total:
         return await _menu(turn, session, turn.t("household.not_found") + "\n\n")
     paging = []
@@ -189,13 +207,14 @@ async def _page(turn: Turn, session: Session, arg: str) -> None:
 
 async def _list(turn: Turn, session: Session, found: list[Household], header: str,
                 paging: list) -> None:
-    village = session.pending["village"]
+    village = _menu_state(session).village
     visible = identity_visible(turn.account, village)
     rows = [[(_label(turn, h, visible), "o", h.id)] for h in found]
     if paging:
         rows.append(paging)
     rows.append([(t(turn.language, "household.to_menu"), "menu")])
-    return await _show(turn, replace(session, pending={**session.pending, "step": "list"}), header, rows)
+    listed = _menu_state(session).model_copy(update={"step": "list"})
+    return await _show(turn, replace(session, pending=listed.dump()), header, rows)
 
 
 def _label(turn: Turn, household: Household, visible: bool) -> str:
@@ -207,7 +226,7 @@ def _label(turn: Turn, household: Household, visible: bool) -> str:
 # -- one household ------------------------------------------------------------------------------
 async def _open(turn: Turn, session: Session, arg: str) -> None:
     household = await turn.services.storage.households.get(household_id) if (household_id := _id(arg)) else None
-    if household is None or household.village_code != session.pending["village"]:
+    if household is None or household.village_code != _menu_state(session).village:
         return await _menu(turn, session)
     return await _card(turn, session, household)
 
@@ -246,12 +265,11 @@ async def _card(turn: Turn, session: Session, household: Household, prefix: str 
         else:
             rows.append([(t(lang, "household.mark_active"), "st", f"{household.id}.a")])
     rows.append([(t(lang, "household.to_menu"), "menu")])
-    pending = {"step": "card", "village": village, "household": household.id}
-    return await _show(turn, replace(session, pending=pending), text, rows)
+    card = HouseholdMenu(step="card", village=village, household=household.id)
+    return await _show(turn, replace(session, pending=card.dump()), text, rows)
 
 
 def _local(saved_at: str, zone) -> None:
-    from domain.clock import from_iso
     return from_iso(saved_at).astimezone(zone).strftime("%d/%m/%Y %H.%M")
 
 
@@ -288,13 +306,13 @@ async def _new(turn: Turn, session: Session, arg: str) -> None:
 
 async def _edit(turn: Turn, session: Session, arg: str) -> None:
     household = await turn.services.storage.households.get(household_id) if (household_id := _id(arg)) else None
-    if household is None or household.village_code != session.pending["village"]:
+    if household is None or household.village_code != _menu_state(session).village:
         return await _menu(turn, session)
     return await _into_form(turn, session, household)
 
 
 async def _into_form(turn: Turn, session: Session, household: Household | None) -> None:
-    village = session.pending["village"]
+    village = _menu_state(session).village
     if not may_edit(turn.account, village):
         return await _menu(turn, session)
     draft = await turn.services.storage.households.open_draft(turn.account.telegram_id, village, household)
@@ -415,7 +433,7 @@ HOUSEHOLD = HouseholdKind()
 
 async def _offer_duplicate(turn: Turn, run: Run, existing: Household) -> None:
     session = replace(run.session, mode="choose", cursor=None,
-                      pending={"step": "dup", "village": run.draft.village_code})
+                      pending=HouseholdMenu(step="dup", village=run.draft.village_code).dump())
     visible = identity_visible(turn.account, existing.village_code)
     text = turn.t("household.duplicate", household=_label(turn, existing, visible))
     rows = [[(t(turn.language, "household.duplicate_open"), "dupo", existing.id)],

@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from domain.models import ScopeEntry
 from domain.roles import Role
 from tests.exporting.support import CIBIRU, OEBOBO, SUKAMAJU, person, submit
+from tests.support.harness import make_settings, running_bot
 
 
 async def register(server, storage, user_id, role, area, name="Bu Ani"):
@@ -124,3 +125,20 @@ async def test_stale_buttons_and_roles_without_export(bot, server, storage, cloc
     siti = await register(server, storage, 3005, Role.KADER, SUKAMAJU, name="Siti")
     siti.send("/ekspor")
     await said(siti, "bukan untuk peran Anda")
+
+
+async def test_the_export_dialogue_survives_a_restart(server, tmp_path, storage, clock, posyandu_ids):
+    """Its steps live in the sessions row like a form's, not in PTB's memory."""
+    await reports(storage, clock, posyandu_ids)
+    settings = make_settings(tmp_path, server)
+    async with running_bot(server, settings, storage, clock):
+        ani = await register(server, storage, 3001, Role.KOORDINATOR, "32.04")
+        ani.send("/ekspor")
+        await said(ani, "Pilih wilayah")
+    async with running_bot(server, settings, storage, clock):
+        ani.press("Desa Sukamaju")
+        await said(ani, "Pilih bulan")
+        ani.send("2026-10 2026-11")  # the months may be typed instead of pressed
+        await said(ani, "sedang dibuat")
+        [(name, _)] = await documents(server, ani.id)
+    assert name.endswith("_2026-10_2026-11.xlsx")

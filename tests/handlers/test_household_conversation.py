@@ -1,6 +1,7 @@
 """/rumahtangga through a real Application and the local Bot API: add, find (KK, name, RT/RW),
 change a few fields, validations, the duplicate KK, moved/dissolved, location, access per role,
 and the database file without identity numbers in clear text."""
+import logging
 from pathlib import Path
 
 import pytest
@@ -346,3 +347,16 @@ async def test_the_database_files_hold_no_identity_in_clear_text(hbot, server, h
         for encoding in ("utf-8", "utf-16-le"):
             assert secret.encode(encoding) not in stored, secret
     assert b"Krajan" in stored  # non-sensitive answers are stored in clear (the check can see text)
+
+
+@pytest.mark.parametrize("action", ["o", "ed", "st", "sy", "pg"])
+async def test_an_oversized_household_id_in_button_data_breaks_nothing(hbot, server, hstorage, caplog, action):
+    siti = await register(server, hstorage, 1001)
+    await open_menu(siti)
+    session = await hstorage.reports.session(1001)
+    arg = "9" * 25 + (".m" if action in ("st", "sy") else "")
+    with caplog.at_level(logging.ERROR):
+        siti.press_data(f"h:{session.nonce}:{action}:{arg}")
+        reply = await said(siti, "Data rumah tangga")  # back at the menu, no fault
+    assert "gangguan" not in reply.text
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

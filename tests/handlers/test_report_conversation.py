@@ -1,6 +1,7 @@
 """The monthly report conversation through a real Application and the local Bot API, with a
 small form that has every question type (tests/support/forms/uji.yaml)."""
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,47 @@ async def test_where_a_person_is_lives_only_in_the_database(server, tmp_path, st
     async with running_bot(server, settings, storage, clock):
         await answer(siti, "40", "kelas ibu")
     assert (await storage.reports.drafts_of(1001))[0].answers == {"sasaran": 50, "ditimbang": 40}
+
+
+async def test_today_is_the_villages_own_date_in_wit(uji, server, storage, clock, posyandu_ids):
+    """00:30 in Jayapura (WIT) is still yesterday in Jakarta: the date typed is today, not future."""
+    clock.set(datetime(2026, 12, 1, 15, 30, tzinfo=UTC))  # 2 December 00:30 WIT, 1 December 22:30 WIB
+    [code] = await storage.users.create_invitations(
+        Role.KADER, [ScopeEntry(area_code="91.03.01.2001", posyandu_id=posyandu_ids["Cempaka"])])
+    yosef = server.user(1009, "Yosef")
+    yosef.send(f"/start {code}")
+    await said(yosef, "terdaftar")
+    yosef.send("/lapor")
+    await said(yosef, "Untuk bulan apa")
+    yosef.press("November 2026")
+    await said(yosef, "balita sasaran")
+    await answer(yosef, "50", "ditimbang")
+    await answer(yosef, "40", "kelas ibu")
+    yosef.press("Tidak")
+    await said(yosef, "Berat rata-rata")
+    await answer(yosef, "12", "Di mana")
+    yosef.press("Balai desa")
+    await said(yosef, "Layanan apa")
+    yosef.press("Penimbangan")
+    await yosef.await_for(lambda m: "☑ Penimbangan" in m.button_texts)
+    yosef.press("Selesai")
+    await said(yosef, "Tanggal kegiatan")
+    await answer(yosef, "02-12-2026", "Catatan")  # was refused as a date in the future
+    assert (await storage.reports.drafts_of(1009))[0].answers["tanggal"] == "2026-12-02"
+
+
+async def test_an_oversized_id_in_button_data_is_a_stale_button(uji, server, storage, posyandu_ids):
+    siti = await register(server, storage, posyandu_ids["Mawar"])
+    siti.send("/lapor")
+    await said(siti, "balita sasaran")
+    session = await storage.reports.session(1001)
+    for data in (f"f:{session.nonce}:e:99999999999999999999999", f"l:{session.nonce}:d:99999999999999999999999",
+                 "r:0:99999999999999999999999:2026-11", f"f:{session.nonce * 10**30}:k:"):
+        answered = len(siti.callback_answers)
+        siti.press_data(data)
+        for _ in range(100):
+            if len(siti.callback_answers) > answered:
+                break
+            await asyncio.sleep(0.02)
+        assert len(siti.callback_answers) > answered, data
+    await answer(siti, "50", "ditimbang")  # still at the same question, nothing broke

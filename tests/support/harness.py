@@ -32,7 +32,7 @@ VILLAGES = [
 
 def make_settings(tmp_path: Path, server: LocalBotApi | None = None, **overrides) -> Settings:
     values = dict(telegram_bot_token=TOKEN, database_path=tmp_path / "lapordesa.sqlite3",
-                  admin_telegram_ids=(ADMIN_ID,), forms_dir=REPO_DIR / "forms", persistence_interval=0.2,
+                  admin_telegram_ids=(ADMIN_ID,), forms_dir=REPO_DIR / "forms",
                   backup_dir=tmp_path / "backups")
     if server is not None:
         values.update(telegram_api_base_url=server.base_url, telegram_api_file_url=server.base_file_url)
