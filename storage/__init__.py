@@ -8,6 +8,7 @@ from storage.areas import Areas
 from storage.audit import Audit
 from storage.crypto import DataCipher, DataKeyError
 from storage.db import Database, DatabaseError, handling_update, note_update_failed
+from storage.export_rows import ExportRows  # what a workbook export reads
 from storage.households import Households
 from storage.meta import Meta
 from storage.reminders import Reminders  # reminders: sent-log
@@ -35,6 +36,7 @@ class Storage:
         self.households = Households(db, clock, self.audit, cipher)
         self.partners = self.users.partners  # partners, programmes, targets
         self.reviews = Reviews(db, clock, self.audit)  # partners: review of reports
+        self.export_rows = ExportRows(db)  # workbook export: posyandu and the streams it reads
 
     @classmethod
     async def open(cls, path: Path | str, clock: Clock | None = None, data_key: str | None = None,

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from runtime.services import Services
 from domain.models import User
 from domain.periods import Period
+from domain.texts import DEFAULT_LANGUAGE, LANGUAGES, catalogue
 from exports import EmptySelection, ExportError, ExportStats, build_workbook, fit_for_telegram
 from exports.model import Generator, Language, Selection
 from features.exporting.source import StorageExportSource, exportable_villages
@@ -83,19 +84,24 @@ async def export_workbook(services: Services, user: User | None, periods: Sequen
 
 
 async def scope_label(services: Services, codes: Sequence[str], language: str = "id") -> str:
-    """The smallest area holding all villages, by name (e.g. "Kecamatan Cileunyi")."""
+    """The smallest area holding all villages, by name (e.g. "Kecamatan Cileunyi"), in the words
+    the export chat names areas with. Plain text: it is a workbook's title, not a message."""
     villages = [v for v in await services.storage.areas.villages() if v.code in set(codes)]
     if not villages:
         return ""
     if len(villages) == 1:
-        return f"{'Village' if language == 'en' else 'Desa'} {villages[0].name}"
-    for level, word_id, word_en in (("district", "Kecamatan", "District"), ("regency", "", ""),
-                                    ("province", "Provinsi", "Province")):
-        names = {getattr(v, f"{level}_name") for v in villages}
+        return _plain(language, "export.village", name=villages[0].name)
+    for level, key in (("district", "export.district"), ("regency", None), ("province", "export.province")):
         if len({getattr(v, f"{level}_code") for v in villages}) == 1:
-            word = word_en if language == "en" else word_id
-            return f"{word} {names.pop()}".strip()
-    return "Indonesia"
+            name = getattr(villages[0], f"{level}_name")
+            return name if key is None else _plain(language, key, name=name)  # a regency's name says what it is
+    return _plain(language, "scope_label.country")
+
+
+def _plain(language: str, key: str, **params: str) -> str:
+    """A catalogue text as plain text: the parameters as they are, not HTML-escaped."""
+    texts = catalogue(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    return (texts.get(key) or catalogue(DEFAULT_LANGUAGE)[key]).format_map(params)
 
 
 def _zone(services: Services, user: User | None, allowed: dict) -> ZoneInfo:

@@ -1,11 +1,13 @@
-"""The export source: villages, reports and completeness read from SQLite for the workbook builder.
+"""The export source: villages, reports and completeness from storage, mapped for the workbook builder.
 
 The builder (:mod:`exports`) is synchronous and runs in a worker thread; the database is
 aiosqlite on the event loop. Small things (the catalogue, the villages with their posyandu)
 are loaded up front with :meth:`StorageExportSource.load`; everything that grows with
-villages x months x indicators is streamed: each pass of the builder runs one SQL query
-through ``Database.iterate`` on the event loop and hands the rows to the thread in batches
-(:class:`_Bridge`), so memory stays bounded by one batch plus one village's group.
+villages x months x indicators is streamed: each pass of the builder is one pass over a
+stream of ``storage.export_rows`` (one SQL query through ``Database.iterate`` on the event
+loop, its rows handed to the thread in batches), so memory stays bounded by one batch plus
+one village's group. This module only maps those rows into :mod:`exports.model`; it holds
+no SQL.
 
 Village values are the posyandu answers of the latest revisions summed per village, month and
 question (yes/no: the number of "yes"; multichoice: option -> count), and then the form's
@@ -14,18 +16,18 @@ rate is always sum(D) / sum(S), never a mean of posyandu rates.
 """
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain import formflow
 from domain import households as household_states
-from domain.clock import from_iso, iso
+from domain.clock import iso
 from domain.households import Status
 from domain.forms import FormSpec, Question, QuestionType
 from domain.models import User
@@ -37,10 +39,9 @@ from exports.model import (Area, CompletenessEntry, HouseholdIndicator, Househol
                            Village, VillageValue)
 from exports.model import MelPart  # partners
 from storage import Storage
-from storage.db import Database
+from storage.export_rows import ExportStreams, ReportOrder
 from features.exporting.mel_source import load_mel_part  # partners
 
-BATCH = 2000
 _KINDS = {QuestionType.COUNT: IndicatorKind.COUNT, QuestionType.MEASURE: IndicatorKind.MEASURE,
           QuestionType.YESNO: IndicatorKind.YESNO, QuestionType.CHOICE: IndicatorKind.CHOICE,
           QuestionType.MULTICHOICE: IndicatorKind.MULTICHOICE, QuestionType.TEXT: IndicatorKind.TEXT,
@@ -196,18 +197,6 @@ def status_of(first_submitted_at: datetime | None, due: date, zone: ZoneInfo) ->
 
 
 # -- the source ---------------------------------------------------------------------------------
-_LATEST_VALUES = """
-SELECT r.id AS report_id, r.village_code, r.period, r.form_id, r.posyandu_id, p.name AS posyandu_name,
-       v.revision, v.submitted_at, v.submitted_role, rv.question_id, rv.value
-FROM reports r
-JOIN report_revisions v ON v.report_id = r.id AND v.revision = r.latest_revision
-JOIN report_values rv ON rv.revision_id = v.id
-JOIN posyandu p ON p.id = r.posyandu_id
-WHERE r.village_code IN (SELECT value FROM json_each(?)) AND r.period IN (SELECT value FROM json_each(?))
-  AND r.form_id IN (SELECT value FROM json_each(?))
-"""
-
-
 @dataclass
 class StorageExportSource:
     """An :class:`exports.model.ExportSource` over the database, for one selection.
@@ -215,14 +204,13 @@ class StorageExportSource:
     Create it on the event loop with :meth:`load`; iterate its streams from a worker thread
     (``asyncio.to_thread``), never on the loop itself."""
     selection: Selection
-    db: Database
     forms: dict[str, FormSpec]  # report forms, in catalogue order
     _villages: tuple[Village, ...]
     _zones: dict[str, ZoneInfo]
     _today: dict[str, date]  # village code -> local date now
     _indicators: tuple[Indicator, ...]
+    _streams: ExportStreams
     households_part: HouseholdPart = field(default_factory=HouseholdPart)
-    _loop: asyncio.AbstractEventLoop | None = None
     mel_part: MelPart | None = None  # partners: Mitra, Capaian, Kualitas Data, Tinjauan
 
     @classmethod
@@ -232,14 +220,9 @@ class StorageExportSource:
         stored = [v for v in await storage.areas.villages() if v.code in wanted]
         codes = [v.code for v in stored]
         report_forms = {f.id: f for f in forms.values() if f.kind == "report"}
-        posyandu = await storage.db.fetchall(
-            "SELECT p.id, p.village_code, p.name FROM posyandu p WHERE p.village_code IN "
-            "(SELECT value FROM json_each(?)) AND (p.active = 1 OR EXISTS (SELECT 1 FROM reports r "
-            "WHERE r.posyandu_id = p.id AND r.period IN (SELECT value FROM json_each(?)))) "
-            "ORDER BY p.village_code, p.name, p.id", (json.dumps(codes), json.dumps(list(selection.periods))))
         by_village: dict[str, list[Posyandu]] = {}
-        for row in posyandu:
-            by_village.setdefault(row["village_code"], []).append(Posyandu(str(row["id"]), row["name"]))
+        for place in await storage.export_rows.posyandu(codes, selection.periods):
+            by_village.setdefault(place.village_code, []).append(Posyandu(str(place.id), place.name))
         villages = tuple(Village(
             code=v.code, name=v.name, district=Area(v.district_code, v.district_name),
             regency=Area(v.regency_code, v.regency_name), province=Area(v.province_code, v.province_name),
@@ -248,11 +231,13 @@ class StorageExportSource:
         now = storage.clock.now()
         part = await load_household_part(storage, codes, selection.periods, viewer, selection.language.value,
                                          forms)  # households: the household form
-        source = cls(selection=selection, db=storage.db, forms=report_forms, _villages=villages, _zones=zones,
+        streams = storage.export_rows.streams(codes, selection.periods, report_forms)
+        source = cls(selection=selection, forms=report_forms, _villages=villages, _zones=zones,
                      _today={code: now.astimezone(zone).date() for code, zone in zones.items()},
                      _indicators=tuple(catalogue(report_forms.values(), selection.language.value)),
-                     households_part=part, _loop=asyncio.get_running_loop())
-        source.mel_part = await load_mel_part(storage, source, selection.language.value)  # partners
+                     _streams=streams, households_part=part)
+        source.mel_part = await load_mel_part(storage, selection, villages, zones, report_forms,
+                                              source.village_values, streams)  # partners
         return source
 
     # -- small parts ------------------------------------------------------------------------
@@ -274,51 +259,43 @@ class StorageExportSource:
         return self._village_values(wanted)
 
     def _village_values(self, wanted: frozenset[str] | None) -> Iterator[VillageValue]:
-        rows = self._rows(_LATEST_VALUES + " ORDER BY r.village_code, r.period, r.form_id, r.id")
-        for (village, period, form_id), group in groupby(rows, key=lambda r: (r["village_code"], r["period"],
-                                                                            r["form_id"])):
-            reports = [{row["question_id"]: _decode(row["value"]) for row in answers}
-                       for _, answers in groupby(group, key=lambda r: r["report_id"])]
-            for indicator_id, value in village_answers(self.forms[form_id], period, reports).items():
-                if wanted is None or indicator_id in wanted:
-                    yield VillageValue(village, period, indicator_id, value)
+        with closing(self._streams.latest_reports(ReportOrder.BY_MONTH)) as reports:
+            for (village, period, form_id), group in groupby(reports, key=attrgetter("village_code", "period",
+                                                                                     "form_id")):
+                values = village_answers(self.forms[form_id], period, [report.values for report in group])
+                for indicator_id, value in values.items():
+                    if wanted is None or indicator_id in wanted:
+                        yield VillageValue(village, period, indicator_id, value)
 
     def raw_values(self) -> Iterator[RawValue]:
-        rows = self._rows(_LATEST_VALUES + " ORDER BY r.village_code, p.name, r.posyandu_id, r.period, "
-                                           "r.form_id, r.id")
-        for _, answers in groupby(rows, key=lambda r: r["report_id"]):
-            answers = list(answers)
-            first = answers[0]
-            form = self.forms[first["form_id"]]
-            order = {q.id: i for i, q in enumerate(exported_questions(form))}
-            zone = self._zones[first["village_code"]]
-            submitted_at = from_iso(first["submitted_at"]).astimezone(zone).replace(tzinfo=None)
-            for row in sorted((a for a in answers if a["question_id"] in order),
-                              key=lambda a: order[a["question_id"]]):
-                question = form.question(row["question_id"])
-                yield RawValue(period=row["period"], village_code=row["village_code"],
-                               posyandu_id=str(row["posyandu_id"]), posyandu_name=row["posyandu_name"],
-                               form_id=form.id, indicator_id=question.id,
-                               value=_typed(question, _decode(row["value"])), revision=row["revision"],
-                               submitted_at=submitted_at, submitted_by_role=row["submitted_role"])
+        exported = {form_id: exported_questions(form) for form_id, form in self.forms.items()}
+        with closing(self._streams.latest_reports(ReportOrder.BY_POSYANDU_NAME)) as reports:
+            for report in reports:
+                zone = self._zones[report.village_code]
+                submitted_at = report.submitted_at.astimezone(zone).replace(tzinfo=None)
+                answers = report.values
+                for question in exported[report.form_id]:  # in form order
+                    if question.id in answers:
+                        yield RawValue(period=report.period, village_code=report.village_code,
+                                       posyandu_id=str(report.posyandu_id), posyandu_name=report.posyandu_name,
+                                       form_id=report.form_id, indicator_id=question.id,
+                                       value=_typed(question, answers[question.id]), revision=report.revision,
+                                       submitted_at=submitted_at, submitted_by_role=report.submitted_role)
 
     def completeness(self) -> Iterator[CompletenessEntry]:
         """Every active posyandu x report form x month whose due date has passed in the village
         (earlier months only when already submitted), grouped by village; posyandu, form, period."""
-        rows = self._rows(
-            "SELECT r.village_code, r.posyandu_id, r.form_id, r.period, r.first_submitted_at FROM reports r "
-            "WHERE r.village_code IN (SELECT value FROM json_each(?)) AND r.period IN (SELECT value FROM "
-            "json_each(?)) AND r.form_id IN (SELECT value FROM json_each(?)) ORDER BY r.village_code")
-        submitted = groupby(rows, key=lambda r: r["village_code"])
-        pending = next(submitted, None)
-        for village in self._villages:
-            firsts: dict[tuple[str, str, str], datetime] = {}
-            while pending is not None and pending[0] <= village.code:
-                if pending[0] == village.code:
-                    firsts = {(str(r["posyandu_id"]), r["form_id"], r["period"]): from_iso(r["first_submitted_at"])
-                              for r in pending[1]}
-                pending = next(submitted, None)
-            yield from self._expected(village, firsts)
+        with closing(self._streams.first_submissions()) as rows:
+            submitted = groupby(rows, key=attrgetter("village_code"))
+            pending = next(submitted, None)
+            for village in self._villages:
+                firsts: dict[tuple[str, str, str], datetime] = {}
+                while pending is not None and pending[0] <= village.code:
+                    if pending[0] == village.code:
+                        firsts = {(str(r.posyandu_id), r.form_id, r.period): r.first_submitted_at
+                                  for r in pending[1]}
+                    pending = next(submitted, None)
+                yield from self._expected(village, firsts)
 
     def _expected(self, village: Village, firsts: dict) -> Iterator[CompletenessEntry]:
         zone, today = self._zones[village.code], self._today[village.code]
@@ -347,53 +324,6 @@ class StorageExportSource:
     def households(self) -> Iterable[HouseholdRecord] | None:
         records = self.households_part.records
         return None if records is None else records()
-
-    # -- plumbing ---------------------------------------------------------------------------
-    def _rows(self, sql: str) -> Iterator:
-        params = (json.dumps(self.village_codes), json.dumps(list(self.selection.periods)),
-                  json.dumps(list(self.forms)))
-        return _Bridge(self._loop, self.db, sql, params).rows()
-
-
-class _Bridge:
-    """Rows of one ``Database.iterate`` query on the event loop, pulled from a worker thread in
-    batches. Closing the generator early (the builder peeks at streams) closes the cursor."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, db: Database, sql: str, params: tuple):
-        self.loop, self.db, self.sql, self.params = loop, db, sql, params
-
-    def rows(self) -> Iterator:
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is self.loop:  # waiting for the loop on the loop would never return
-            raise RuntimeError("iterate an export source from a worker thread (asyncio.to_thread)")
-        stream = self.db.iterate(self.sql, self.params, batch=BATCH)
-        try:
-            while True:
-                batch = self._call(_take(stream, BATCH))
-                yield from batch
-                if len(batch) < BATCH:
-                    return
-        finally:
-            self._call(stream.aclose())
-
-    def _call(self, coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
-
-
-async def _take(stream, count: int) -> list:
-    batch = []
-    async for row in stream:
-        batch.append(row)
-        if len(batch) == count:
-            break
-    return batch
-
-
-def _decode(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
 
 
 def _typed(question: Question, value: Any) -> Any:

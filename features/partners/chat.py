@@ -167,7 +167,7 @@ async def partners_command(update: Update, context: BotContext) -> None:
         elif action == "formulir" and len(rest) >= 2:
             programme = await storage.partners.programme(rest[0].lower())
             if programme is None:
-                raise AdminProblem(f"programme {rest[0]} is not known")
+                raise AdminProblem("admin.programme_unknown", code=rest[0])
             await save_programme(storage, context.services.forms, programme.code, programme.name, rest[1:], actor)
         elif action == "gabung" and len(rest) == 3:
             await join(storage, rest[0], rest[1], rest[2], actor)
@@ -185,7 +185,7 @@ async def partners_command(update: Update, context: BotContext) -> None:
                                                roles=", ".join(PARTNER_ROLES)))
             return
     except AdminProblem as problem:
-        await message.reply_html(context.t("partners.problem", problem=str(problem)))
+        await message.reply_html(context.t("partners.problem", problem=problem.text(context.language)))
         return
     await message.reply_html(context.t("partners.done"))
 

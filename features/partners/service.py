@@ -17,20 +17,20 @@ from storage import Storage
 def _code(code: str, what: str) -> str:
     code = code.strip().lower()
     if not is_short_code(code):
-        raise AdminProblem(f"the {what} code must be 1-20 of a-z, 0-9, _ and -, not {code!r}")
+        raise AdminProblem("admin.partner_code" if what == "partner" else "admin.programme_code", code=repr(code))
     return code
 
 
 def _name(name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 100:
-        raise AdminProblem("the name must be 1 to 100 characters")
+        raise AdminProblem("admin.name_length")
     return name
 
 
 async def save_partner(storage: Storage, code: str, type_: str, name: str, actor_id: int | None = None) -> Partner:
     if type_ not in PARTNER_TYPES:
-        raise AdminProblem(f"type must be one of {', '.join(PARTNER_TYPES)}")
+        raise AdminProblem("admin.partner_type", types=", ".join(PARTNER_TYPES))
     return await storage.partners.save_partner(_code(code, "partner"), _name(name), type_, actor_id=actor_id)
 
 
@@ -39,7 +39,7 @@ async def save_programme(storage: Storage, forms: Mapping[str, FormSpec], code: 
     if form_ids is not None:
         unknown = [f for f in form_ids if f not in forms or forms[f].kind != "report"]
         if unknown:
-            raise AdminProblem(f"not a report form: {', '.join(unknown)}")
+            raise AdminProblem("admin.not_report_form", forms=", ".join(unknown))
     return await storage.partners.save_programme(_code(code, "programme"), _name(name), form_ids,
                                                  actor_id=actor_id)
 
@@ -48,19 +48,19 @@ async def _programme(storage: Storage, code: str | None) -> str | None:
     if code is None:
         return None
     if await storage.partners.programme(code.strip().lower()) is None:
-        raise AdminProblem(f"programme {code} is not known")
+        raise AdminProblem("admin.programme_unknown", code=code)
     return code.strip().lower()
 
 
 async def _partner(storage: Storage, code: str) -> str:
     if await storage.partners.partner(code.strip().lower()) is None:
-        raise AdminProblem(f"partner {code} is not known")
+        raise AdminProblem("admin.partner_unknown", code=code)
     return code.strip().lower()
 
 
 async def _village(storage: Storage, code: str) -> str:
     if not is_village_code(code) or await storage.areas.village(code) is None:
-        raise AdminProblem(f"village {code} is not known; import the villages first")
+        raise AdminProblem("admin.village_unknown", code=code)
     return code
 
 
@@ -68,21 +68,21 @@ async def join(storage: Storage, programme: str, village: str, start: str, actor
     try:
         start = str(Period.parse(start))
     except ValueError:
-        raise AdminProblem(f"the start month must be YYYY-MM, not {start!r}") from None
+        raise AdminProblem("admin.start_month", start=repr(start)) from None
     await storage.partners.join(await _programme(storage, programme), await _village(storage, village), start,
                                 actor_id=actor_id)
 
 
 async def leave(storage: Storage, programme: str, village: str, actor_id: int | None = None) -> None:
     if not await storage.partners.leave(await _programme(storage, programme), village, actor_id=actor_id):
-        raise AdminProblem(f"village {village} is not in programme {programme}")
+        raise AdminProblem("admin.not_member", village=village, programme=programme)
 
 
 async def set_role(storage: Storage, partner: str, village: str, role: str, programme: str | None = None, *,
                    remove: bool = False, actor_id: int | None = None) -> bool:
     """Add (or remove) a role; False when there was nothing to change."""
     if role not in PARTNER_ROLES:
-        raise AdminProblem(f"role must be one of {', '.join(PARTNER_ROLES)}")
+        raise AdminProblem("admin.partner_role", roles=", ".join(PARTNER_ROLES))
     args = (await _partner(storage, partner), await _village(storage, village), role,
             await _programme(storage, programme))
     if remove:
@@ -95,9 +95,9 @@ async def assign_coordinator(storage: Storage, telegram_id: int, partner: str | 
     """A coordinator's partner and programme scopes (replacing earlier ones); partner None: none."""
     user = await storage.users.get(telegram_id)
     if user is None or user.role is not Role.KOORDINATOR:
-        raise AdminProblem(f"{telegram_id} is not an active koordinator")
+        raise AdminProblem("admin.not_koordinator", telegram_id=telegram_id)
     if partner is None and programmes:
-        raise AdminProblem("a programme scope needs a partner")
+        raise AdminProblem("admin.scope_needs_partner")
     codes = [await _programme(storage, p) for p in programmes]
     await storage.partners.set_user_partner(telegram_id, partner and await _partner(storage, partner), codes,
                                             actor_id=actor_id)
@@ -108,10 +108,10 @@ async def invitation_partner(storage: Storage, role: Role, partner: str | None,
     """The (partner, programme) a coordinator invitation carries, checked."""
     if partner is None:
         if programme:
-            raise AdminProblem("--programme needs --partner")
+            raise AdminProblem("admin.programme_needs_partner")
         return None
     if role is not Role.KOORDINATOR:
-        raise AdminProblem("only a koordinator belongs to a partner")
+        raise AdminProblem("admin.koordinator_only")
     return await _partner(storage, partner), await _programme(storage, programme)
 
 

@@ -27,7 +27,8 @@ async def invite_command(update: Update, context: BotContext) -> None:
         scope = await invitation_scope(storage, role, [area] if area and area.count(".") == 3 else [],
                                        area if area and area.count(".") < 3 else None, posyandu)
     except AdminProblem as problem:
-        await message.reply_html(context.t("invite.problem", problem=str(problem)) + "\n" + context.t("invite.usage"))
+        await message.reply_html(context.t("invite.problem", problem=problem.text(context.language)) + "\n"
+                                 + context.t("invite.usage"))
         return
     codes = await storage.users.create_invitations(role, scope, count=count, created_by=update.effective_user.id)
     lines = [f"<code>{code}</code>  {deep_link(context.bot.username, code)}" for code in codes]

@@ -1,14 +1,35 @@
 """Administration used by both the command line and the admin chat commands."""
 from __future__ import annotations
 
+from typing import Any
+
 from domain.models import ScopeEntry
 from domain.regions import is_area_code, is_village_code
 from domain.roles import VILLAGE_ROLES, Role
+from domain.texts import DEFAULT_LANGUAGE, LANGUAGES, Html, catalogue, t
 from storage import Storage
+
+COMMAND_LINE_LANGUAGE = "en"
 
 
 class AdminProblem(ValueError):
-    """A request an admin made that cannot be done, with the reason in plain words."""
+    """A request an admin made that cannot be done: the reason as a text key of the catalogues
+    (section ``admin``) and its parameters, so that the chat shows it in the admin's language
+    (:meth:`text`) and the command line in English (``str()``, the same as :meth:`plain` in "en")."""
+
+    def __init__(self, key: str, **params: Any):
+        self.key, self.params = key, params
+        super().__init__(self.plain(COMMAND_LINE_LANGUAGE))
+
+    def text(self, lang: str) -> Html:
+        """For a chat message: Telegram HTML, the parameters escaped."""
+        return t(lang, self.key, **self.params)
+
+    def plain(self, lang: str) -> str:
+        """For a terminal: plain text, the parameters as they are."""
+        texts = catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+        template = texts.get(self.key) or catalogue(DEFAULT_LANGUAGE)[self.key]
+        return template.format_map(self.params)
 
 
 async def invitation_scope(storage: Storage, role: Role, villages: list[str], regency: str | None = None,
@@ -17,36 +38,36 @@ async def invitation_scope(storage: Storage, role: Role, villages: list[str], re
     ``programme_scope``: a koordinator whose villages come from a partner's programme (may be none here)."""
     if role is Role.ADMIN:
         if villages or regency or posyandu_ids:
-            raise AdminProblem("an admin invitation covers everything: give no village, regency or posyandu")
+            raise AdminProblem("admin.admin_everywhere")
         return []
     if role in VILLAGE_ROLES:
         if regency or len(villages) != 1:
-            raise AdminProblem(f"a {role.value} invitation needs exactly one --village")
+            raise AdminProblem("admin.one_village", role=role.value)
         return await _village_scope(storage, role, villages[0], list(posyandu_ids))
     areas = list(villages) + ([regency] if regency else [])
     if programme_scope and not areas and not posyandu_ids:
         return []
     if not areas or posyandu_ids:
-        raise AdminProblem("a koordinator invitation needs --village (several allowed) or --regency, no posyandu")
+        raise AdminProblem("admin.koordinator_area")
     for code in areas:
         if not is_area_code(code) or not await storage.areas.area_exists(code):
-            raise AdminProblem(f"area {code} is not known; import the villages first")
+            raise AdminProblem("admin.area_unknown", code=code)
     return [ScopeEntry(area_code=code) for code in areas]
 
 
 async def _village_scope(storage: Storage, role: Role, village: str, posyandu_ids: list[int]) -> list[ScopeEntry]:
     if not is_village_code(village) or await storage.areas.village(village) is None:
-        raise AdminProblem(f"village {village} is not known; import the villages first")
+        raise AdminProblem("admin.village_unknown", code=village)
     if role is not Role.KADER:
         if posyandu_ids:
-            raise AdminProblem(f"a {role.value} covers the whole village: give no posyandu")
+            raise AdminProblem("admin.whole_village", role=role.value)
         return [ScopeEntry(area_code=village)]
     available = {p.id for p in await storage.areas.posyandu_in(village)}
     if not posyandu_ids:
-        raise AdminProblem("a kader invitation needs --posyandu (the id printed by 'posyandu add')")
+        raise AdminProblem("admin.kader_posyandu")
     unknown = [p for p in posyandu_ids if p not in available]
     if unknown:
-        raise AdminProblem(f"posyandu {', '.join(map(str, unknown))} is not in village {village}")
+        raise AdminProblem("admin.posyandu_elsewhere", ids=", ".join(map(str, unknown)), village=village)
     return [ScopeEntry(area_code=village, posyandu_id=p) for p in posyandu_ids]
 
 

@@ -96,7 +96,7 @@ async def test_admin_manages_partners_in_the_chat(bot, server, storage):
     admin.send(f"/mitra gabung sehat {SUKAMAJU} 2026-01")
     await admin.await_text("Tersimpan")
     admin.send(f"/mitra peran baznas {SUKAMAJU} sponsor")
-    await admin.await_text("Tidak bisa: role must be one of")
+    await admin.await_text("Tidak bisa: Peran harus salah satu dari")
     admin.send(f"/mitra peran baznas {SUKAMAJU} donatur sehat")
     await admin.await_text("Tersimpan")
     admin.send(f"/mitra peran baznas {SUKAMAJU} donatur sehat")
