@@ -9,8 +9,8 @@ starts, every kader has opened the monthly posyandu report (/lapor, the form's b
 what is timed is answering questions: parse, check the rules, save the answer and the
 session in one transaction, send the next question.
 
-    python bench/bench_conversation.py                        # 200 people x 20 answers, 3 rounds
-    python bench/bench_conversation.py --people 5 --answers 3 --rounds 1   # quick look
+    python devtools/bench/bench_conversation.py                        # 200 people x 20 answers, 3 rounds
+    python devtools/bench/bench_conversation.py --people 5 --answers 3 --rounds 1   # quick look
 
 Prints answers/s of each and the ratios (target: the real bot >= 0.5 x the bare echo bot);
 the bots take turns, round after round, and the ratio is the median of the rounds, since on a

@@ -5,8 +5,8 @@ catalogue, posyandu-level raw answers, completeness, and households, all
 generated lazily on every pass (nothing is materialised). Each run happens in
 a fresh subprocess so its peak RSS (ru_maxrss) is its own.
 
-    python bench/bench_export.py                     # 1,000 villages, 12 months
-    python bench/bench_export.py --villages 100      # quick look
+    python devtools/bench/bench_export.py                     # 1,000 villages, 12 months
+    python devtools/bench/bench_export.py --villages 100      # quick look
 
 Prints wall seconds, peak RSS and file size of both, and the ratios.
 Targets: builder within 2x of the bare dump's time, peak memory under 300 MB.

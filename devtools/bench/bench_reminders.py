@@ -7,8 +7,8 @@ broadcasts at 29/s with no bursts and retries on 429). Everyone is a registered 
 reports are due in three days (the D-3 reminder), so each person is due exactly one message.
 The round's time includes its planning.
 
-    python bench/bench_reminders.py                 # 5,000 people (~3 min at 30/s)
-    python bench/bench_reminders.py --people 60     # quick look
+    python devtools/bench/bench_reminders.py                 # 5,000 people (~3 min at 30/s)
+    python devtools/bench/bench_reminders.py --people 60     # quick look
 
 Prints the achieved rate / 30 (target >= 0.9) and checks, from the double's record of sent
 messages and the reminder log, that nobody was missed and nobody got two.

@@ -4,15 +4,15 @@ Latencies of the calls the bot makes while people report (``Reports.save_answer`
 and the session moved on, in one transaction; ``Reports.submit``: a whole report as a new
 revision), measured first on a database holding only the areas and then with the database
 filled to ``--values`` stored answers, so the figure that matters is the ratio; and the export
-queries (``storage.exports.StorageExportSource``: village values, posyandu answers,
+queries (``features.exporting.source.StorageExportSource``: village values, posyandu answers,
 completeness) for one village, one district (100 villages) and everything, 12 months each.
 
 The fill is bulk SQL in one transaction (shaped like what ``Reports.submit`` writes: reports,
 revisions, values of every question of the four report forms) because a million values
 through the conversation would take hours; what is measured goes through the storage API.
 
-    python bench/bench_storage.py                    # 1,000,000 values (fill ~1 min)
-    python bench/bench_storage.py --values 20000     # quick look
+    python devtools/bench/bench_storage.py                    # 1,000,000 values (fill ~1 min)
+    python devtools/bench/bench_storage.py --values 20000     # quick look
 
 Prints p50/p95/p99 in milliseconds and the export passes in seconds with their row counts.
 """

@@ -1,6 +1,6 @@
 """A bare python-telegram-bot echo bot: the framework's own speed, for bench_conversation.
 
-    python bench/echo_bot.py [--rate-limiter]      # settings from the environment, like bot.py
+    python devtools/bench/echo_bot.py [--rate-limiter]      # settings from the environment, like bot.py
 
 Replies to every text with the same text. ``--rate-limiter`` adds the rate limiter the real bot
 uses (app.telegram_limits.TelegramLimiter), to separate the cost of the limiter from the cost of

@@ -9,7 +9,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.error import TelegramError
 
-from features.people.service import AdminProblem
+from domain.problems import AdminProblem
 from handlers.context import BotContext
 from features.partners.service import assign_coordinator, join, leave, save_partner, save_programme, set_role
 from domain.answers import format_number, format_percent

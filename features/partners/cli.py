@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from features.people.service import AdminProblem
+from domain.problems import AdminProblem
 from features.partners.service import (assign_coordinator, import_targets, join, leave, save_partner, save_programme,
                           set_role)
 from runtime.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from features.people.service import AdminProblem
+from domain.problems import AdminProblem
 from domain.forms import FormSpec
 from domain.mel import TargetRow, parse_targets_csv, target_catalogue
 from domain.partners import PARTNER_ROLES, PARTNER_TYPES, Partner, Programme, is_short_code

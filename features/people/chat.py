@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from features.people.service import AdminProblem, deep_link, invitation_scope
+from domain.problems import AdminProblem
+from features.people.service import deep_link, invitation_scope
 from handlers.context import BotContext
 from domain.roles import Role
 from domain.texts import Html

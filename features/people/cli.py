@@ -6,7 +6,8 @@ import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from features.people.service import AdminProblem, deep_link, invitation_scope
+from domain.problems import AdminProblem
+from features.people.service import deep_link, invitation_scope
 from features.partners.service import invitation_partner
 from runtime.commands import fail, opened
 from runtime.settings import Settings

@@ -11,7 +11,8 @@ from domain.roles import Role
 from domain.texts import catalogue, placeholders
 from features.partners.service import (assign_coordinator, invitation_partner, join, leave, save_partner,
                                        save_programme, set_role)
-from features.people.service import AdminProblem, invitation_scope
+from domain.problems import AdminProblem
+from features.people.service import invitation_scope
 from tests.partners.support import SUKAMAJU, forms, person, setup_alliance
 from tests.support.harness import ADMIN_ID
 

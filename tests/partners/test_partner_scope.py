@@ -2,7 +2,7 @@
 programme P", which follows changes of roles and memberships."""
 import pytest
 
-from features.people.service import AdminProblem
+from domain.problems import AdminProblem
 from features.partners.service import assign_coordinator, join, leave, save_partner, set_role
 from domain.roles import Role
 from features.exporting.source import exportable_villages
