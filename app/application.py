@@ -7,25 +7,34 @@ import signal
 from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Update
-from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
+from domain.clock import Clock, SystemClock
+from domain.forms import load_forms
+from features.backups.jobs import schedule_backups  # backups
+from features.partners import chat as partner_handlers
+from features.people import chat as admin
+from features.reminders import chat as reminder_handlers
+from features.reminders.jobs import schedule_reminders  # reminders
+from features.report import unlock as coordination
+from handlers import common, errors
 from handlers.context import SERVICES_KEY, BotContext
+from handlers.limits import TelegramLimiter
+from handlers.menus import set_default_menus
 from handlers.polling import Poller
 from runtime.services import Services
 from runtime.settings import Settings
-from domain.clock import Clock, SystemClock
-from domain.forms import load_forms
-from handlers import common, errors
-from features.people import chat as admin
-from features.report import unlock as coordination
-from handlers.menus import set_default_menus
-from features.reminders import chat as reminder_handlers
-from features.partners import chat as partner_handlers
 from storage import Storage
-from features.reminders.jobs import schedule_reminders  # reminders
-from features.backups.jobs import schedule_backups  # backups
-from handlers.limits import TelegramLimiter
 from storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -73,10 +82,10 @@ def build_application(services: Services, *, request=None) -> Application:
 
 def add_handlers(application: Application) -> None:
     from conversations.forms_conversation import forms_conversation
-    from features.people.registration import registration_conversation
     from features.exporting.chat import export_conversation  # exports
-    from handlers.replay import skip_if_handled
     from features.households.chat import start_households  # households
+    from features.people.registration import registration_conversation
+    from handlers.replay import skip_if_handled
 
     application.add_handler(TypeHandler(Update, common.gate), group=GATE_GROUP)
     application.add_handler(TypeHandler(Update, skip_if_handled), group=REPLAY_GROUP)

@@ -6,17 +6,19 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from runtime.settings import Settings, SettingsError, load_settings
-from features.people import cli as admin_commands
+from devtools.demo import command as demo_command
+from domain.forms import FormError
 from features.backups import cli as backup_commands
-from features.reminders import cli as reminder_commands
 from features.exporting import cli as export_commands
 from features.households import cli as household_commands
 from features.partners import cli as partner_commands
-from devtools.demo import command as demo_command
-from domain.forms import FormError
-from storage import DatabaseError
-from storage import DataKeyError  # households
+from features.people import cli as admin_commands
+from features.reminders import cli as reminder_commands
+from runtime.settings import Settings, SettingsError, load_settings
+from storage import (
+    DatabaseError,
+    DataKeyError,  # households
+)
 
 EXIT_USAGE = 2
 

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from handlers.context import BotContext
 from domain import formflow
 from domain.answers import AnswerError, display, parse_answer
 from domain.forms import FormSpec, Question, QuestionType
 from domain.periods import Period
 from domain.texts import LANGUAGES, Html
+from handlers.context import BotContext
 from storage.reports import Draft, Session
 
 ANSWERING = "answering"

@@ -6,8 +6,8 @@ import warnings
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from features.report import chat as report
 from conversations.engine import ANSWERING
+from features.report import chat as report
 
 NOT_EDITED = ~filters.UpdateType.EDITED
 

@@ -121,7 +121,7 @@ def _present(value: Any) -> Any:
     return value
 
 
-def _eval(node: ast.AST, scope: Scope) -> Any:  # noqa: C901 - one branch per node type
+def _eval(node: ast.AST, scope: Scope) -> Any:
     match node:
         case ast.Constant(value=value):
             return value

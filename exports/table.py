@@ -4,8 +4,8 @@ column widths, and continuation on ``Name (2)``, ... past the row limit."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from math import ceil
 from dataclasses import dataclass
+from math import ceil
 from typing import NamedTuple
 
 from openpyxl import Workbook

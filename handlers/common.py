@@ -7,9 +7,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from handlers.context import BotContext
 from domain.roles import COMMANDS, FORM_COMMANDS, GUEST_COMMANDS, may_use
 from domain.texts import LANGUAGES, Html, t
+from handlers.context import BotContext
 from handlers.menus import set_chat_menu
 
 log = logging.getLogger(__name__)

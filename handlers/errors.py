@@ -6,8 +6,8 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
-from handlers.context import BotContext
 from domain.texts import t
+from handlers.context import BotContext
 from storage import DatabaseBusy, DatabaseFull, note_update_failed
 
 log = logging.getLogger("lapordesa.errors")

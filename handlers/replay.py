@@ -12,9 +12,9 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from handlers.context import BotContext
 from conversations import engine
 from features.report import chat as report
+from handlers.context import BotContext
 from storage.updates import Progress
 
 log = logging.getLogger(__name__)

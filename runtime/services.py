@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from runtime.settings import Settings
 from domain.clock import Clock
 from domain.forms import FormSpec
 from domain.roles import Role
+from runtime.settings import Settings
 from storage import Storage
 
 

@@ -7,18 +7,34 @@ from domain.clock import Clock, SystemClock
 from storage.areas import Areas
 from storage.audit import Audit
 from storage.crypto import DataCipher, DataKeyError
-from storage.db import (Database, DatabaseBusy, DatabaseError, DatabaseFull, StorageFault, handling_update,
-                        note_update_failed)
+from storage.db import (
+    Database,
+    DatabaseBusy,
+    DatabaseError,
+    DatabaseFull,
+    StorageFault,
+    handling_update,
+    note_update_failed,
+)
 from storage.households import Households
 from storage.meta import Meta
 from storage.reminders import Reminders  # reminders: sent-log
 from storage.reports import Reports
-from storage.updates import Updates
 from storage.reviews import Reviews  # partners: review of reports
+from storage.updates import Updates
 from storage.users import Users
 
-__all__ = ["Storage", "Database", "DatabaseError", "DatabaseBusy", "DatabaseFull", "StorageFault", "DataKeyError",
-           "handling_update", "note_update_failed"]
+__all__ = [
+    "DataKeyError",
+    "Database",
+    "DatabaseBusy",
+    "DatabaseError",
+    "DatabaseFull",
+    "Storage",
+    "StorageFault",
+    "handling_update",
+    "note_update_failed",
+]
 
 
 class Storage:

@@ -21,14 +21,14 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
-from handlers.context import BotContext
-from features.exporting.service import EmptySelection, OutOfScope, export_workbook, scope_label
 from domain.models import User, Village
 from domain.periods import Period, period_range
 from domain.regions import within
 from domain.texts import t
 from exports import ExportTooLarge
+from features.exporting.service import EmptySelection, OutOfScope, export_workbook, scope_label
 from features.exporting.source import exportable_villages
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END

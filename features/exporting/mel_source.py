@@ -16,8 +16,8 @@ from domain.periods import Period
 from exports.model import MelPart, PartnerRoleRow, ProgressRow, ProgressStatus, QualityRow, ReviewRow
 
 if TYPE_CHECKING:
-    from storage import Storage
     from features.exporting.source import StorageExportSource
+    from storage import Storage
 
 _REPORTS = """
 SELECT r.id AS report_id, r.village_code, r.period, r.form_id, r.posyandu_id, p.name AS posyandu_name,
@@ -34,7 +34,7 @@ ORDER BY r.village_code, r.posyandu_id, r.form_id, r.period
 
 class _Planned:
     """One village x programme x indicator with a target."""
-    __slots__ = ("village", "programme", "indicator", "plan", "start")
+    __slots__ = ("indicator", "plan", "programme", "start", "village")
 
     def __init__(self, village: str, programme: str, indicator: str, plan: mel.Plan, start: str):
         self.village, self.programme, self.indicator, self.plan, self.start = village, programme, indicator, plan, start

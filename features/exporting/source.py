@@ -26,19 +26,32 @@ from zoneinfo import ZoneInfo
 from domain import formflow
 from domain import households as household_states
 from domain.clock import from_iso, iso
-from domain.households import Status
 from domain.forms import FormSpec, Question, QuestionType
+from domain.households import Status
 from domain.models import User
 from domain.models import Village as StoredVillage
 from domain.periods import Period
 from domain.roles import Role
-from exports.model import (Area, CompletenessEntry, HouseholdIndicator, HouseholdRecord, HouseholdValue,
-                           Indicator, IndicatorKind, Option, Posyandu, RawValue, ReportStatus, Selection,
-                           Village, VillageValue)
-from exports.model import MelPart  # partners
+from exports.model import (
+    Area,
+    CompletenessEntry,
+    HouseholdIndicator,
+    HouseholdRecord,
+    HouseholdValue,
+    Indicator,
+    IndicatorKind,
+    MelPart,  # partners
+    Option,
+    Posyandu,
+    RawValue,
+    ReportStatus,
+    Selection,
+    Village,
+    VillageValue,
+)
+from features.exporting.mel_source import load_mel_part  # partners
 from storage import Storage
 from storage.db import Database
-from features.exporting.mel_source import load_mel_part  # partners
 
 BATCH = 2000
 _KINDS = {QuestionType.COUNT: IndicatorKind.COUNT, QuestionType.MEASURE: IndicatorKind.MEASURE,

@@ -10,18 +10,30 @@ from types import SimpleNamespace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from handlers.context import BotContext
 from conversations import engine
 from conversations.engine import END, Run
-from features.report.chat import CHOOSING
 from domain import formflow
 from domain.answers import display
-from domain.households import (KK_QUESTION, LOCATION_KEY, NIK_QUESTION, PAGE_SIZE, SEX_QUESTION,
-                               Status, identity_visible, last4, may_edit, may_open, nik_is_female, outside_regency,
-                               sensitive_ids)
+from domain.households import (
+    KK_QUESTION,
+    LOCATION_KEY,
+    NIK_QUESTION,
+    PAGE_SIZE,
+    SEX_QUESTION,
+    Status,
+    identity_visible,
+    last4,
+    may_edit,
+    may_open,
+    nik_is_female,
+    outside_regency,
+    sensitive_ids,
+)
 from domain.identity import IdentityError, parse_kk
 from domain.roles import Role
 from domain.texts import Html, escape, t
+from features.report.chat import CHOOSING
+from handlers.context import BotContext
 from storage.households import AlreadySaved, DuplicateKK, Household
 from storage.reports import Session
 

@@ -4,15 +4,22 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from features.people.service import AdminProblem
-from features.partners.service import (assign_coordinator, import_targets, join, leave, save_partner, save_programme,
-                          set_role)
-from runtime.settings import Settings
-from features.people.cli import _fail, opened
 from domain.forms import load_forms
 from domain.imports import ImportProblem
 from domain.mel import TARGETS_HEADER, TargetsInvalid
 from domain.partners import PARTNER_ROLES, PARTNER_TYPES
+from features.partners.service import (
+    assign_coordinator,
+    import_targets,
+    join,
+    leave,
+    save_partner,
+    save_programme,
+    set_role,
+)
+from features.people.cli import _fail, opened
+from features.people.service import AdminProblem
+from runtime.settings import Settings
 
 
 def add_parsers(commands) -> None:

@@ -1,16 +1,15 @@
 """Admin commands: villages, posyandu, invitations, users, audit."""
 from __future__ import annotations
 
-import argparse
 import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from features.people.service import AdminProblem, deep_link, invitation_scope
-from features.partners.service import invitation_partner
-from runtime.settings import Settings
 from domain.imports import ImportProblem, parse_villages_csv
 from domain.roles import Role
+from features.partners.service import invitation_partner
+from features.people.service import AdminProblem, deep_link, invitation_scope
+from runtime.settings import Settings
 from storage import Storage
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
-from handlers.context import BotContext
 from handlers.common import help_text
+from handlers.context import BotContext
 from handlers.menus import set_chat_menu
 from storage.users import Outcome
 

@@ -11,15 +11,14 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler
 
-from handlers.context import BotContext
-from features.report import chat as report
 from domain.models import Village
 from domain.periods import Period
 from domain.roles import REPORTERS, Role
 from domain.texts import Html, t
-from features.reminders import messages
-from features.reminders import planner
+from features.reminders import messages, planner
 from features.reminders.jobs import run_round
+from features.report import chat as report
+from handlers.context import BotContext
 from storage.areas import PosyanduNotFound
 from storage.reports import Session
 

@@ -6,9 +6,9 @@ import sys
 
 from telegram.ext import ExtBot
 
-from runtime.settings import Settings
-from handlers.limits import TelegramLimiter
 from domain.clock import SystemClock
+from handlers.limits import TelegramLimiter
+from runtime.settings import Settings
 
 
 def add_parsers(commands) -> None:

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from handlers.context import BotContext
 from conversations import engine
 from conversations.engine import ANSWERING, END, Run
 from domain import formflow
@@ -16,6 +15,7 @@ from domain.forms import FormSpec
 from domain.models import Posyandu
 from domain.periods import Period
 from domain.texts import Html
+from handlers.context import BotContext
 from storage.reports import AlreadySubmitted, Session, SubmittedBy
 
 CHOOSING = "choosing"

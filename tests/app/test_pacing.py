@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from handlers.pacing import WINDOW, SendBudget
 from handlers.limits import BROADCAST, TelegramLimiter
+from handlers.pacing import WINDOW, SendBudget
 
 
 class FakeTime:

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from runtime.settings import REPO_DIR
 from app.cli import main
+from runtime.settings import REPO_DIR
 
 CSV = """code,name,district,regency,province,timezone
 32.04.12.2001,Sukamaju,Cileunyi,Kabupaten Bandung,Jawa Barat,

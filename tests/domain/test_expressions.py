@@ -5,8 +5,16 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from domain.expressions import (Expression, ExpressionError, Missing, Scope, compile_expression,
-                                evaluate, holds, value_of)
+from domain.expressions import (
+    Expression,
+    ExpressionError,
+    Missing,
+    Scope,
+    compile_expression,
+    evaluate,
+    holds,
+    value_of,
+)
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

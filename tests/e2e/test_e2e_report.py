@@ -12,10 +12,19 @@ from __future__ import annotations
 import random
 import time
 
-import pytest
-
-from tests.e2e.conftest import (activity_date, answer, is_new, next_message, open_report, polled_past, register,
-                                said, settled, transcript, wait_until)
+from tests.e2e.conftest import (
+    activity_date,
+    answer,
+    is_new,
+    next_message,
+    open_report,
+    polled_past,
+    register,
+    said,
+    settled,
+    transcript,
+    wait_until,
+)
 
 SITI = 1001
 

@@ -13,12 +13,12 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 
 import handlers.limits
 import storage.db as db_module
-from handlers.limits import TelegramLimiter
 from domain.models import ScopeEntry
 from domain.roles import Role
+from handlers.limits import TelegramLimiter
 from storage import DatabaseFull
-from tests.support.harness import settled
 from tests.handlers.test_report_conversation import answer, said, uji  # noqa: F401 (fixture)
+from tests.support.harness import settled
 
 VILLAGE = "32.04.12.2001"
 

@@ -7,8 +7,8 @@ from telegram.ext import TypeHandler
 
 from handlers.polling import Poller
 from storage.updates import Progress
-from tests.support.harness import settled
 from tests.handlers.test_report_conversation import answer, register, said, uji  # noqa: F401 (fixture)
+from tests.support.harness import settled
 
 
 def capture(application) -> list[dict]:

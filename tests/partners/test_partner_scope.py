@@ -2,10 +2,10 @@
 programme P", which follows changes of roles and memberships."""
 import pytest
 
-from features.people.service import AdminProblem
-from features.partners.service import assign_coordinator, join, leave, save_partner, set_role
 from domain.roles import Role
 from features.exporting.source import exportable_villages
+from features.partners.service import assign_coordinator, join, leave, save_partner, set_role
+from features.people.service import AdminProblem
 from tests.partners.support import CIBIRU, OEBOBO, SENTANI, SUKAMAJU, person, setup_alliance
 
 pytestmark = pytest.mark.usefixtures("posyandu_ids")

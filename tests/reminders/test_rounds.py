@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from handlers.context import SERVICES_KEY
-from runtime.services import Services
 from domain.forms import load_forms
 from domain.models import ScopeEntry
 from domain.roles import Role
 from features.reminders.jobs import TICK_JOB_ID, run_round, schedule_reminders
+from handlers.context import SERVICES_KEY
+from runtime.services import Services
 from storage import Storage
 from tests.support.harness import TOKEN, make_settings, running_bot
 

@@ -2,9 +2,9 @@
 and `python bot.py audit` prints them."""
 import argparse
 
-from features.people.cli import audit_list
 from domain.models import ScopeEntry
 from domain.roles import Role
+from features.people.cli import audit_list
 
 VILLAGE = "32.04.12.2001"
 NIK = "3204125708900001"
