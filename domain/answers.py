@@ -81,8 +81,13 @@ def _parse_count(question: Question, text: str, today: date) -> int:
     if not text.isdecimal():
         raise AnswerError("error.not_a_number", {"example": question.example or "12"})
     if len(text) > MAX_DIGITS:
-        raise AnswerError("error.too_large", {"max": _num(question.max) if question.max is not None else "9" * MAX_DIGITS})
+        raise _too_large(question)
     return int(text)
+
+
+def _too_large(question: Question) -> AnswerError:
+    """Beyond what an answer may be: the question's maximum, or else the largest number allowed."""
+    return AnswerError("error.too_large", {"max": _num(question.max) if question.max is not None else "9" * MAX_DIGITS})
 
 
 def _parse_measure(question: Question, text: str, today: date) -> float:
@@ -95,7 +100,7 @@ def _parse_measure(question: Question, text: str, today: date) -> float:
         raise AnswerError("error.not_a_measure", {"example": question.example or "12,5"})
     value = float(body.replace(",", ".")) if len(body) <= 2 * MAX_DIGITS else math.inf
     if not math.isfinite(value) or value >= 10 ** MAX_DIGITS:
-        raise AnswerError("error.too_large", {"max": _num(question.max) if question.max is not None else "9" * MAX_DIGITS})
+        raise _too_large(question)
     return -value if negative else value
 
 

@@ -170,7 +170,7 @@ def _bool_op(is_and: bool, values: list[ast.AST], scope: Scope) -> bool:
 
 def _compare(left: ast.AST, ops: list[ast.cmpop], rights: list[ast.AST], scope: Scope) -> bool:
     current = _eval(left, scope)
-    for op, right_node in zip(ops, rights):
+    for op, right_node in zip(ops, rights, strict=True):  # ast.Compare: one operator per right side
         right = _eval(right_node, scope)
         if isinstance(op, ast.Is | ast.IsNot):
             result = (current is right) == isinstance(op, ast.Is)

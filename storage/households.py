@@ -180,9 +180,9 @@ class Households:
         """One page of the village's households (optionally of one RW, or RT/RW), and the total."""
         where, params = "WHERE h.village_code = ?", [village_code]
         if rw:
-            where, params = where + " AND h.rw = ?", params + [rw]
+            where, params = where + " AND h.rw = ?", [*params, rw]
         if rt:
-            where, params = where + " AND h.rt = ?", params + [rt]
+            where, params = where + " AND h.rt = ?", [*params, rt]
         total = await self.db.fetchval(f"SELECT count(*) FROM households h {where}", params)
         rows = await self.db.fetchall(
             f"{_CURRENT} {where} ORDER BY h.status != 'active', h.rw, h.rt, h.id LIMIT ? OFFSET ?",

@@ -34,7 +34,8 @@ class Reviews:
     def __init__(self, db: Database, clock: Clock, audit: Audit):
         self.db, self.clock, self.audit = db, clock, audit
 
-    async def review(self, form_id: str, posyandu_id: int, period: str, state: str, note: str, by: User) -> Review | None:
+    async def review(self, form_id: str, posyandu_id: int, period: str, state: str, note: str,
+                     by: User) -> Review | None:
         """Review the latest revision; None when no report was submitted."""
         if state not in STATES:
             raise ValueError(f"state must be one of {STATES}")
@@ -45,9 +46,10 @@ class Reviews:
             if report is None:
                 return None
             await conn.execute(
-                "INSERT INTO report_reviews (report_id, revision, state, note, reviewed_by, reviewer_role, reviewed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", (report["id"], report["latest_revision"], state, note[:500],
-                                                 by.telegram_id, by.role.value, iso(self.clock.now())))
+                "INSERT INTO report_reviews (report_id, revision, state, note, reviewed_by, reviewer_role, "
+                "reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (report["id"], report["latest_revision"], state, note[:500], by.telegram_id, by.role.value,
+                 iso(self.clock.now())))
             await self.audit.record(conn, "report.review", actor_id=by.telegram_id, actor_role=by.role.value,
                                     subject=f"{form_id}/{posyandu_id}/{period}", revision=report["latest_revision"],
                                     state=state)

@@ -154,7 +154,8 @@ def measure_bot(label: str, people: int, answers: int, folder: Path, *, echo: bo
     with LocalBotApi() as server:
         users = [server.user(k.telegram_id, "Kader") for k in kader]
         if echo:
-            command = [sys.executable, str(REPO_DIR / "devtools" / "bench" / "echo_bot.py")] + (["--rate-limiter"] * rate_limiter)
+            command = [sys.executable, str(REPO_DIR / "devtools" / "bench" / "echo_bot.py"),
+                       *(["--rate-limiter"] * rate_limiter)]
             bot = LocalBot(server, database, folder, command=command, ready_line=ECHO_READY, log_name=f"{label}.log")
         else:
             bot = LocalBot(server, database, folder, log_name=f"{label}.log")

@@ -57,7 +57,7 @@ class Latencies:
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
     def line(self, label: str) -> str:
         return (f"  {label:34} n={len(self.seconds):5}  p50 {self.percentile(50):7.2f} ms  "

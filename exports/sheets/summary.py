@@ -25,7 +25,7 @@ def write_summary(ctx: ExportContext) -> None:
     completeness = by_village(ctx.villages, ctx.source.completeness())
     values = by_village(ctx.villages, ctx.source.village_values([i.id for i in key_indicators]))
     progress = by_village(ctx.villages, mel.progress() if mel is not None else ())
-    for (village, entries), (_, records), (_, targets) in zip(completeness, values, progress):
+    for (village, entries), (_, records), (_, targets) in zip(completeness, values, progress, strict=False):
         row = _row(ctx, table.sheet, village, entries, records, key_indicators)
         if mel is not None:
             row += [sum(1 for t in targets if t.status is status)

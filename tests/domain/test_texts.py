@@ -58,8 +58,8 @@ def test_placeholders():
 
 
 class _TagChecker(HTMLParser):
-    ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler",
-               "blockquote"}
+    ALLOWED = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler",
+                         "blockquote"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)

@@ -126,7 +126,7 @@ def test_random_kills_during_rapid_answering_lose_nothing(world, bot, server):
         if moment == "random":
             time.sleep(rng.uniform(0, 0.1))
         elif moment == "fetched":
-            wait_until(lambda: polled_past(server, last), what=f"the bot to fetch update {last}")
+            wait_until(lambda last=last: polled_past(server, last), what=f"the bot to fetch update {last}")
         bot.kill()
         server.delay("sendMessage", 0)
         bot.start(server)

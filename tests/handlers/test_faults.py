@@ -17,7 +17,7 @@ from domain.models import ScopeEntry
 from domain.roles import Role
 from handlers.limits import TelegramLimiter
 from storage import DatabaseFull
-from tests.handlers.test_report_conversation import answer, said, uji  # noqa: F401 (fixture)
+from tests.handlers.test_report_conversation import answer, said
 from tests.support.harness import settled
 
 VILLAGE = "32.04.12.2001"

@@ -95,7 +95,8 @@ async def test_a_commit_that_fails_leaves_no_transaction_open(db):
     another) must not leave the writer inside the transaction, or every later write fails."""
     async with db.transaction() as conn:
         await conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
-        await conn.execute("CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
+        await conn.execute(
+            "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO child (parent_id) VALUES (7)")
