@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -208,7 +209,7 @@ def _parse_date_answer(question: Question, text: str, today: date) -> str:
     return day.isoformat()
 
 
-_PARSERS = {
+_PARSERS: dict[QuestionType, Callable[[Question, str, date], Any]] = {
     QuestionType.COUNT: _parse_count,
     QuestionType.MEASURE: _parse_measure,
     QuestionType.YESNO: _parse_yesno,
@@ -259,7 +260,7 @@ def display(question: Question, value: Any, lang: str = "id") -> str:
             option = question.option(value)
             return option.label.get(lang) if option else str(value)
         case QuestionType.MULTICHOICE:
-            labels = [question.option(v).label.get(lang) for v in value if question.option(v)]
+            labels = [option.label.get(lang) for v in value if (option := question.option(v))]
             return ", ".join(labels) or "—"
         case QuestionType.DATE:
             day = date.fromisoformat(value)
