@@ -56,7 +56,7 @@ class Storage:
 
     @classmethod
     async def open(cls, path: Path | str, clock: Clock | None = None, data_key: str | None = None,
-                   **options) -> Storage:
+                   **options: bool) -> Storage:  # Database.open's migrate and check
         cipher = DataCipher(data_key) if data_key else None  # a key too short fails before opening
         return cls(await Database.open(path, **options), clock or SystemClock(), cipher)
 

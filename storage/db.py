@@ -153,17 +153,21 @@ class Database:
         self._reader = self._writer = None
 
     async def _check_integrity(self) -> None:
-        rows = await (await self._writer.execute("PRAGMA quick_check")).fetchall()
+        rows = await (await self._connected(self._writer).execute("PRAGMA quick_check")).fetchall()
         result = [row[0] for row in rows]
         if result != ["ok"]:
             raise DatabaseError(f"{self.path} is damaged ({'; '.join(result[:3])})")
 
     # -- migrations -------------------------------------------------------------------------
     async def schema_version(self) -> int:
-        return (await (await self._writer.execute("PRAGMA user_version")).fetchone())[0]
+        row = await (await self._connected(self._writer).execute("PRAGMA user_version")).fetchone()
+        assert row is not None  # a PRAGMA that reads a value returns one row
+        version: int = row[0]
+        return version
 
     async def migrate(self) -> list[int]:
         """Apply numbered migrations not applied yet; each sets PRAGMA user_version itself."""
+        writer = self._connected(self._writer)
         applied = []
         current = await self.schema_version()
         migrations = available_migrations()
@@ -175,7 +179,7 @@ class Database:
                 continue
             script = path.read_text(encoding="utf-8")
             # executescript commits first, so each script carries its own BEGIN ... COMMIT.
-            await self._writer.executescript(
+            await writer.executescript(
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
             log.info("applied migration %s", path.name)
             applied.append(number)
@@ -222,7 +226,7 @@ class Database:
                 log.warning("database is locked by another writer; retrying in %.2fs", delay)
                 await asyncio.sleep(delay)
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int | None:
         """A single write statement in its own transaction; returns lastrowid."""
         async with self.transaction() as conn:
             cursor = await conn.execute(sql, tuple(params))
@@ -267,8 +271,16 @@ class Database:
             await reader.execute("VACUUM INTO ?", (str(target),))
 
 
+def inserted_id(cursor: aiosqlite.Cursor) -> int:
+    """The rowid of the row the INSERT just run on ``cursor`` added."""
+    rowid = cursor.lastrowid
+    if rowid is None:
+        raise RuntimeError("the statement inserted no row")
+    return rowid
+
+
 def available_migrations() -> dict[int, Path]:
-    found = {}
+    found: dict[int, Path] = {}
     for path in MIGRATIONS_DIR.glob("*.sql"):
         match = re.match(r"^(\d{4})_", path.name)
         if match:

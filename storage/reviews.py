@@ -3,6 +3,8 @@ needing correction, with a note. Every review is kept; the latest one is the rep
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,7 +81,7 @@ WHERE w.id = (SELECT MAX(id) FROM report_reviews WHERE report_id = r.id)
 """
 
 
-def _review(row) -> Review:
+def _review(row: sqlite3.Row) -> Review:
     return Review(report_id=row["report_id"], form_id=row["form_id"], posyandu_id=row["posyandu_id"],
                   village_code=row["village_code"], period=row["period"], revision=row["revision"],
                   latest_revision=row["latest_revision"], state=row["state"], note=row["note"],
@@ -87,5 +89,5 @@ def _review(row) -> Review:
                   submitted_by=row["submitted_by"])
 
 
-def _json(values) -> str:
+def _json(values: Iterable[str]) -> str:
     return json.dumps(list(values))
