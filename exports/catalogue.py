@@ -35,7 +35,6 @@ class Series:
         return value
 
 
-
 def _option_value(option: Option, value: Value) -> float:
     """A multichoice value for one of its options: its count, or 1 or 0 (chosen or not)."""
     if isinstance(value, Mapping):  # aggregate: option id -> count
