@@ -9,8 +9,17 @@ import signal
 from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Update
-from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          ContextTypes, Defaults, MessageHandler, TypeHandler, filters)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from conversations.router import Router
 from features.backups.jobs import schedule_backups

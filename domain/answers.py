@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -81,8 +82,13 @@ def _parse_count(question: Question, text: str, today: date) -> int:
     if not text.isdecimal():
         raise AnswerError("error.not_a_number", {"example": question.example or "12"})
     if len(text) > MAX_DIGITS:
-        raise AnswerError("error.too_large", {"max": _num(question.max) if question.max is not None else "9" * MAX_DIGITS})
+        raise _too_large(question)
     return int(text)
+
+
+def _too_large(question: Question) -> AnswerError:
+    """Beyond what an answer may be: the question's maximum, or else the largest number allowed."""
+    return AnswerError("error.too_large", {"max": _num(question.max) if question.max is not None else "9" * MAX_DIGITS})
 
 
 def _parse_measure(question: Question, text: str, today: date) -> float:
@@ -95,7 +101,7 @@ def _parse_measure(question: Question, text: str, today: date) -> float:
         raise AnswerError("error.not_a_measure", {"example": question.example or "12,5"})
     value = float(body.replace(",", ".")) if len(body) <= 2 * MAX_DIGITS else math.inf
     if not math.isfinite(value) or value >= 10 ** MAX_DIGITS:
-        raise AnswerError("error.too_large", {"max": _num(question.max) if question.max is not None else "9" * MAX_DIGITS})
+        raise _too_large(question)
     return -value if negative else value
 
 
@@ -203,7 +209,7 @@ def _parse_date_answer(question: Question, text: str, today: date) -> str:
     return day.isoformat()
 
 
-_PARSERS = {
+_PARSERS: dict[QuestionType, Callable[[Question, str, date], Any]] = {
     QuestionType.COUNT: _parse_count,
     QuestionType.MEASURE: _parse_measure,
     QuestionType.YESNO: _parse_yesno,
@@ -254,7 +260,7 @@ def display(question: Question, value: Any, lang: str = "id") -> str:
             option = question.option(value)
             return option.label.get(lang) if option else str(value)
         case QuestionType.MULTICHOICE:
-            labels = [question.option(v).label.get(lang) for v in value if question.option(v)]
+            labels = [option.label.get(lang) for v in value if (option := question.option(v))]
             return ", ".join(labels) or "—"
         case QuestionType.DATE:
             day = date.fromisoformat(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -39,6 +39,7 @@ _ALLOWED = (
     ast.Load, ast.Attribute, ast.Constant, ast.Tuple, ast.List, *_BINARY, *_COMPARE,
 )
 _FUNCTIONS = {"abs", "min", "max", "answered"}
+_CALLS: dict[str, Callable[..., Any]] = {"abs": abs, "min": min, "max": max}
 _ARITY = {"abs": (1, 1), "min": (2, 20), "max": (2, 20), "answered": (1, 20)}
 MAX_LENGTH = 500
 
@@ -121,7 +122,7 @@ def _present(value: Any) -> Any:
     return value
 
 
-def _eval(node: ast.AST, scope: Scope) -> Any:  # noqa: C901 - one branch per node type
+def _eval(node: ast.AST, scope: Scope) -> Any:
     match node:
         case ast.Constant(value=value):
             return value
@@ -148,11 +149,11 @@ def _eval(node: ast.AST, scope: Scope) -> Any:  # noqa: C901 - one branch per no
             return all(_eval(arg, scope) is not None for arg in args)
         case ast.Call(func=ast.Name(id=name), args=args):
             values = [_present(_eval(arg, scope)) for arg in args]
-            return {"abs": abs, "min": min, "max": max}[name](*values)
+            return _CALLS[name](*values)
     raise ExpressionError(f"cannot evaluate {ast.dump(node)}")
 
 
-def _bool_op(is_and: bool, values: list[ast.AST], scope: Scope) -> bool:
+def _bool_op(is_and: bool, values: Sequence[ast.AST], scope: Scope) -> bool:
     """Short-circuit and/or where a decided operand wins over a missing one."""
     undecided = False
     for node in values:
@@ -168,9 +169,9 @@ def _bool_op(is_and: bool, values: list[ast.AST], scope: Scope) -> bool:
     return is_and
 
 
-def _compare(left: ast.AST, ops: list[ast.cmpop], rights: list[ast.AST], scope: Scope) -> bool:
+def _compare(left: ast.AST, ops: Sequence[ast.cmpop], rights: Sequence[ast.AST], scope: Scope) -> bool:
     current = _eval(left, scope)
-    for op, right_node in zip(ops, rights):
+    for op, right_node in zip(ops, rights, strict=True):  # ast.Compare: one operator per right side
         right = _eval(right_node, scope)
         if isinstance(op, ast.Is | ast.IsNot):
             result = (current is right) == isinstance(op, ast.Is)

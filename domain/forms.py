@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -170,7 +171,7 @@ class FormSpec(Spec):
         self._check_relevant_order()
         return self
 
-    def _expressions(self):
+    def _expressions(self) -> Iterator[tuple[str, str]]:
         for q in self.questions:
             if q.relevant:
                 yield f"question {q.id}: relevant", q.relevant

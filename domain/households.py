@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from domain import formflow
 from domain.forms import FormSpec
@@ -107,9 +107,12 @@ def _word_score(word: str, candidate: str) -> float:
     return difflib.SequenceMatcher(None, word, candidate).ratio()
 
 
-def search_names(query: str, candidates: Iterable[tuple[Any, str]], limit: int = PAGE_SIZE,
-                 threshold: float = 0.75) -> list[Any]:
-    """The keys of the best-matching names, best first."""
+K = TypeVar("K")  # what identifies a candidate name (a household id)
+
+
+def search_names(query: str, candidates: Iterable[tuple[K, str | None]], limit: int = PAGE_SIZE,
+                 threshold: float = 0.75) -> list[K]:
+    """The keys of the best-matching names, best first (a candidate without a name never matches)."""
     scored = [(name_score(query, name), key) for key, name in candidates if name]
     scored = [(s, k) for s, k in scored if s >= threshold]
     scored.sort(key=lambda item: -item[0])

@@ -36,7 +36,8 @@ def parse_villages_csv(text: str) -> list[VillageRow]:
     header = next(reader, None)
     if header is None or tuple(h.strip().lower() for h in header) != HEADER:
         raise ImportProblem(1, f"the header must be {','.join(HEADER)}")
-    rows, seen = [], {}
+    rows: list[VillageRow] = []
+    seen: dict[str, int] = {}  # village code: the line it was given on
     for cells in reader:
         line = reader.line_num
         if not any(c.strip() for c in cells):

@@ -67,7 +67,7 @@ def parse_targets_csv(text: str, catalogue: TargetCatalogue) -> list[TargetRow]:
         raise TargetsInvalid([ImportProblem(1, f"the header must be {','.join(TARGETS_HEADER)}")])
     rows: list[TargetRow] = []
     problems: list[ImportProblem] = []
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[str, ...], int] = {}  # (programme, indicator, village, kind[, month]): line
     for cells in reader:
         line = reader.line_num
         if not any(c.strip() for c in cells):
@@ -186,6 +186,7 @@ def progress(plan: Plan, period: str, actual: float | None, start_month: str | N
     behind = [t for t in plan.targets if t[0] < period]
     target_month, target = ahead[0] if ahead else plan.targets[-1]
     anchor = behind[-1] if behind else plan.baseline
+    expected: float | None
     if not ahead:
         expected = target
     elif anchor is None:

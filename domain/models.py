@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -95,4 +96,4 @@ class AuditEntry(Model):
     actor_role: str | None
     action: str
     subject: str
-    details: dict
+    details: dict[str, Any]

@@ -21,8 +21,8 @@ COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.BIDAN: ("lapor", "rumahtangga", "tinjau", "pengingat", "bahasa", "bantuan"),
     Role.PERANGKAT_DESA: ("ekspor", "pengingat", "bahasa", "bantuan"),
     Role.KOORDINATOR: ("ekspor", "capaian", "tinjau", "rumahtangga", "pengingat", "buka", "bahasa", "bantuan"),
-    Role.ADMIN: ("undang", "mitra", "ekspor", "capaian", "tinjau", "rumahtangga", "pengingat", "buka", "audit", "bahasa",
-                 "bantuan"),
+    Role.ADMIN: ("undang", "mitra", "ekspor", "capaian", "tinjau", "rumahtangga", "pengingat", "buka", "audit",
+                 "bahasa", "bantuan"),
 }
 GUEST_COMMANDS: tuple[str, ...] = ("start", "bahasa", "bantuan")
 # Commands inside a guided form, for every registered person.

@@ -33,7 +33,7 @@ class ExportStats:
     bytes: int
 
 
-def build_workbook(source: ExportSource, out: str | os.PathLike | BinaryIO, *,
+def build_workbook(source: ExportSource, out: str | os.PathLike[str] | BinaryIO, *,
                    max_rows: int = EXCEL_MAX_ROWS) -> ExportStats:
     """Write the workbook for ``source`` to ``out`` (a path or a binary file).
 
@@ -74,7 +74,7 @@ def _check_not_empty(source: ExportSource, villages: tuple[Village, ...]) -> Non
         raise EmptySelection("nothing reported for the selection")
 
 
-def _has_any(stream: Iterable) -> bool:
+def _has_any(stream: Iterable[object]) -> bool:
     iterator = iter(stream)
     found = next(iterator, None) is not None
     close = getattr(iterator, "close", None)  # release a database cursor early
@@ -83,7 +83,7 @@ def _has_any(stream: Iterable) -> bool:
     return found
 
 
-def _save(book: Book, out: str | os.PathLike | BinaryIO) -> int:
+def _save(book: Book, out: str | os.PathLike[str] | BinaryIO) -> int:
     if isinstance(out, (str, os.PathLike)):
         book.workbook.save(os.fspath(out))
         return os.path.getsize(out)

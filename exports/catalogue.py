@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .model import NUMERIC_KINDS, Indicator, IndicatorKind, Option
+from .model import NUMERIC_KINDS, Indicator, IndicatorKind, Option, Value
 from .styles import KIND_FORMATS
 
 OPTION_SEPARATOR = "__"  # "q__option": the id of one option of multichoice q
@@ -24,21 +24,25 @@ class Series:
     option: Option | None = None
     choice_labels: Mapping[str, str] = field(default_factory=dict)
 
-    def pick(self, value):
+    def pick(self, value: Value) -> Value:
         """The scalar to write for this series out of a source value."""
         if value is None:
             return None
         if self.option is not None:
-            return self._option_value(value)
+            return _option_value(self.option, value)
         if isinstance(value, str) and self.choice_labels:
             return self.choice_labels.get(value, value)
         return value
 
-    def _option_value(self, value):
-        if isinstance(value, Mapping):  # aggregate: option id -> count
-            return value.get(self.option.id, 0)
-        chosen = (value,) if isinstance(value, str) else value
-        return int(self.option.id in chosen)
+
+def _option_value(option: Option, value: Value) -> float:
+    """A multichoice value for one of its options: its count, or 1 or 0 (chosen or not)."""
+    if isinstance(value, Mapping):  # aggregate: option id -> count
+        return value.get(option.id, 0)
+    chosen = (value,) if isinstance(value, str) else value
+    if not isinstance(chosen, Collection):
+        raise TypeError(f"a multichoice answer has the value {value!r}")
+    return int(option.id in chosen)
 
 
 def expand(indicator: Indicator) -> tuple[Series, ...]:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 
 from .styles import FORMAT_DATE, FORMAT_DATETIME, CellStyle
 from .text import clean_text, keep_as_text, needs_guard
+from .xlsx import CellValue, Scalar, Sheet
 
 _DATETIME = CellStyle(number_format=FORMAT_DATETIME)
 _DATE = CellStyle(number_format=FORMAT_DATE)
 
 
-def text_value(ws, text: str):
+def text_value(ws: Sheet, text: str) -> str | Cell | None:
     """User text, always stored as a string: never a formula or an error code.
 
     Empty text gives None, an empty cell.
@@ -30,7 +31,7 @@ def text_value(ws, text: str):
     return cell
 
 
-def value_cell(ws, value, number_format: str | None = None):
+def value_cell(ws: Sheet, value: object, number_format: str | None = None) -> CellValue:
     """A scalar source value as a cell value; None stays None (an empty cell)."""
     if value is None:
         return None
@@ -51,6 +52,6 @@ def value_cell(ws, value, number_format: str | None = None):
     raise TypeError(f"cannot write a {type(value).__name__} into a cell: {value!r}")
 
 
-def styled_value(ws, style: CellStyle, value):
+def styled_value(ws: Sheet, style: CellStyle, value: Scalar | None) -> Cell | None:
     """A styled cell, or None (an empty cell) for a missing value."""
     return None if value is None else style.cell(ws, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .catalogue import Catalogue
@@ -9,7 +10,8 @@ from .cells import text_value
 from .labels import Labels
 from .model import ExportSource, Selection, Village
 from .styles import NOTE, TITLE
-from .table import Book, Column, Styled, width_for
+from .table import Book, Column, Item, Styled, width_for
+from .xlsx import CellValue, Sheet
 
 MONTH_WIDTH = 11
 
@@ -27,13 +29,13 @@ class ExportContext:
     def periods(self) -> tuple[str, ...]:
         return self.selection.periods
 
-    def preamble(self, title_key: str, note: list | None = None) -> list[list]:
+    def preamble(self, title_key: str, note: Sequence[Item] | None = None) -> list[Sequence[Item]]:
         """Row 1: what, where and when; row 2: a note or legend (may be empty)."""
         title = " — ".join((self.labels[title_key], self.selection.scope_label,
                             self.labels.period_range(self.periods)))
         return [[Styled(TITLE, title)], note or []]
 
-    def note(self, key: str) -> list:
+    def note(self, key: str) -> list[Item]:
         return [Styled(NOTE, self.labels[key])]
 
     def month_columns(self) -> list[Column]:
@@ -53,6 +55,6 @@ class ExportContext:
         ]
 
     @staticmethod
-    def village_cells(ws, village: Village) -> list:
+    def village_cells(ws: Sheet, village: Village) -> list[CellValue]:
         return [text_value(ws, village.code), text_value(ws, village.name),
                 text_value(ws, village.district.name)]

@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
-from .model import (CompletenessEntry, HouseholdIndicator, HouseholdRecord, HouseholdValue,
-                    Indicator, Option, RawValue, Selection, Village, VillageValue)
+from .model import (
+    CompletenessEntry,
+    HouseholdIndicator,
+    HouseholdRecord,
+    HouseholdValue,
+    Indicator,
+    Option,
+    RawValue,
+    Selection,
+    Village,
+    VillageValue,
+)
 
 
 class MemorySource:

@@ -251,6 +251,13 @@ class ExportSource(Protocol):
         """Pseudonymous household list, or None when the viewer may not see it."""
 
 
+def as_number(value: Value) -> float:
+    """The value of a numeric indicator; anything else in its place is the source's mistake."""
+    if not isinstance(value, int | float):
+        raise TypeError(f"a numeric indicator has the value {value!r}")
+    return value
+
+
 class ExportError(Exception):
     """Base of the errors the bot turns into a message."""
 
@@ -341,7 +348,7 @@ class MelPart:
                        reviews=tuple(r for r in self.reviews if r.village_code in codes))
 
 
-def mel_of(source) -> MelPart | None:
+def mel_of(source: object) -> MelPart | None:
     """The source's partner and MEL part, if it has one."""
-    mel = getattr(source, "mel", None)
+    mel: Callable[[], MelPart | None] | None = getattr(source, "mel", None)
     return mel() if mel is not None else None

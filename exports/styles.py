@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from .model import IndicatorKind, ReportStatus
 from .text import clean_text, keep_as_text, needs_guard
+from .xlsx import Scalar, Sheet
 
 FORMAT_INTEGER = "#,##0"
 FORMAT_DECIMAL = "0.0"
@@ -37,10 +38,10 @@ class CellStyle:
     fill: PatternFill | None = None
     alignment: Alignment | None = None
 
-    def cell(self, ws, value) -> Cell:
+    def cell(self, ws: Sheet, value: Scalar) -> Cell:
         if isinstance(value, str):
             value = clean_text(value)
-        cell = WriteOnlyCell(ws, value)
+        cell = WriteOnlyCell(ws, value)  # type: ignore[arg-type]  # dates too; the stubs say only datetime
         if isinstance(value, str) and needs_guard(value):
             keep_as_text(cell)
         if self.number_format:

@@ -4,15 +4,18 @@ column widths, and continuation on ``Name (2)``, ... past the row limit."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from math import ceil
 from dataclasses import dataclass
-from typing import NamedTuple
+from math import ceil
+from typing import NamedTuple, TypeAlias
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from .styles import HEADER, CellStyle
+from .xlsx import CellValue, Scalar, Sheet
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_SHEET_TITLE = 31
@@ -26,10 +29,14 @@ class Styled(NamedTuple):
     """A value with its style, turned into a cell once the sheet is known."""
 
     style: CellStyle
-    value: object
+    value: Scalar
 
-    def cell(self, ws):
+    def cell(self, ws: Sheet) -> Cell:
         return self.style.cell(ws, self.value)
+
+
+Item: TypeAlias = Styled | CellValue
+"""An item of a title, note or legend row (written with ``write_row``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +53,11 @@ class Book:
         self.max_rows = max_rows
         self.rows: dict[str, int] = {}
 
-    def sheet(self, title: str):
+    def sheet(self, title: str) -> Sheet:
         if len(title) > MAX_SHEET_TITLE:
             raise ValueError(f"sheet title longer than {MAX_SHEET_TITLE}: {title!r}")
         self.rows[title] = 0
-        ws = self.workbook.create_sheet(title)
+        ws: Sheet = self.workbook.create_sheet(title)
         _fit_to_page_width(ws)
         return ws
 
@@ -62,18 +69,21 @@ class Book:
         for ws in self.workbook.worksheets:
             if not ws.closed:
                 ws.close()
-            ws._writer.cleanup()
+            ws._writer.cleanup()  # type: ignore[attr-defined]  # private: openpyxl cleans up only on save
 
 
-def _fit_to_page_width(ws) -> None:
+def _fit_to_page_width(ws: Sheet) -> None:
     """Print landscape, all columns on one page (coordinators print for meetings)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    setup = ws.sheet_properties.pageSetUpPr
+    if setup is None:  # openpyxl makes one with the sheet's properties; typed as optional
+        setup = ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    setup.fitToPage = True
 
 
-def write_row(ws, row: Iterable) -> None:
+def write_row(ws: Sheet, row: Iterable[Item]) -> None:
     ws.append([item.cell(ws) if isinstance(item, Styled) else item for item in row])
 
 
@@ -81,7 +91,7 @@ class Table:
     """Rows under a header; opens ``Name (2)`` when a sheet reaches the row limit."""
 
     def __init__(self, book: Book, name: str, columns: Sequence[Column], *,
-                 preamble: Sequence[Sequence] = (), frozen_columns: int = 0) -> None:
+                 preamble: Sequence[Sequence[Item]] = (), frozen_columns: int = 0) -> None:
         self.book = book
         self.name = name
         self.columns = tuple(columns)
@@ -90,14 +100,14 @@ class Table:
         self.header_row = len(self.preamble) + 1
         if book.max_rows <= self.header_row:
             raise ValueError("row limit leaves no room for data rows")
-        self.sheets: list = []
+        self.sheets: list[Sheet] = []
         self._open_sheet()
 
     @property
-    def sheet(self):
+    def sheet(self) -> Sheet:
         return self.sheets[-1]
 
-    def append(self, row: Sequence) -> None:
+    def append(self, row: list[CellValue]) -> None:
         if self._used_rows == self.book.max_rows:
             self._close_sheet()
             self._open_sheet()
@@ -118,7 +128,7 @@ class Table:
         ws.append([self._header_style.cell(ws, column.header) for column in self.columns])
         self._used_rows = self.header_row
 
-    def _set_layout(self, ws) -> None:
+    def _set_layout(self, ws: Sheet) -> None:
         """Widths, panes and header height must be set before the first row is written."""
         for index, column in enumerate(self.columns, 1):
             ws.column_dimensions[get_column_letter(index)].width = column.width

@@ -24,7 +24,24 @@ from itertools import groupby
 from pathlib import Path
 
 from .builder import build_workbook
-from .model import Area, EmptySelection, ExportError, ExportSource, Village, mel_of
+from .grouping import R
+from .model import (
+    Area,
+    CompletenessEntry,
+    EmptySelection,
+    ExportError,
+    ExportSource,
+    HouseholdIndicator,
+    HouseholdRecord,
+    HouseholdValue,
+    Indicator,
+    MelPart,
+    Option,
+    RawValue,
+    Village,
+    VillageValue,
+    mel_of,
+)
 
 TELEGRAM_LIMIT = 50 * 1024 * 1024
 SPLIT_LEVELS = ("regency", "district")
@@ -34,7 +51,7 @@ class ExportTooLarge(ExportError):
     """Even one district's workbook is over the limit."""
 
 
-def fit_for_telegram(path: str | os.PathLike, source: ExportSource,
+def fit_for_telegram(path: str | os.PathLike[str], source: ExportSource,
                      limit: int = TELEGRAM_LIMIT) -> list[Path]:
     """The file(s) to send for the workbook at ``path``, built from ``source``.
 
@@ -101,37 +118,37 @@ class AreaSubset:
         self._villages = tuple(villages)
         self._codes = frozenset(village.code for village in villages)
 
-    def indicators(self):
+    def indicators(self) -> Sequence[Indicator]:
         return self._source.indicators()
 
-    def villages(self):
+    def villages(self) -> Iterator[Village]:
         return iter(self._villages)
 
-    def village_values(self, indicator_ids: Collection[str] | None = None):
+    def village_values(self, indicator_ids: Collection[str] | None = None) -> Iterator[VillageValue]:
         return self._here(self._source.village_values(indicator_ids))
 
-    def raw_values(self):
+    def raw_values(self) -> Iterator[RawValue]:
         return self._here(self._source.raw_values())
 
-    def completeness(self):
+    def completeness(self) -> Iterator[CompletenessEntry]:
         return self._here(self._source.completeness())
 
-    def household_indicators(self):
+    def household_indicators(self) -> Sequence[HouseholdIndicator]:
         return self._source.household_indicators()
 
-    def mel(self):  # partners: the part in this area, if the source has one
+    def mel(self) -> MelPart | None:  # partners: the part in this area, if the source has one
         mel = mel_of(self._source)
         return None if mel is None else mel.within(self._codes)
 
-    def household_values(self):
+    def household_values(self) -> Iterator[HouseholdValue]:
         return self._here(self._source.household_values())
 
-    def household_flags(self):
+    def household_flags(self) -> Sequence[Option]:
         return self._source.household_flags()
 
-    def households(self):
+    def households(self) -> Iterator[HouseholdRecord] | None:
         households = self._source.households()
         return None if households is None else self._here(households)
 
-    def _here(self, records: Iterable) -> Iterator:
+    def _here(self, records: Iterable[R]) -> Iterator[R]:
         return (record for record in records if record.village_code in self._codes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openpyxl.cell import Cell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
 # Spreadsheet programs treat text starting with these as a formula when it is
@@ -19,6 +20,6 @@ def needs_guard(text: str) -> bool:
     return text.startswith(FORMULA_TRIGGERS) or text in ERROR_CODES
 
 
-def keep_as_text(cell) -> None:
+def keep_as_text(cell: Cell) -> None:
     cell.data_type = "s"  # openpyxl made it a formula ("=...") or an error ("#N/A")
     cell.quotePrefix = True  # Excel keeps it text even when the cell is edited

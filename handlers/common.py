@@ -7,11 +7,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from handlers.context import BotContext
 from domain.callbacks import decode, encode
 from domain.roles import COMMANDS, FORM_COMMANDS, GUEST_COMMANDS, may_use
 from domain.roles import help_text as domain_help_text
 from domain.texts import LANGUAGES, Html, t
+from handlers.context import BotContext
 from handlers.menus import set_chat_menu
 
 log = logging.getLogger(__name__)
@@ -44,11 +44,10 @@ async def gate(update: Update, context: BotContext) -> None:
         await _in_group(update, context)
         raise ApplicationHandlerStop
     command = command_of(update)
-    if command and not may_use(account.role if account else None, command):
-        if _known_command(command):
-            key = "gate.register_first" if account is None else "gate.not_for_role"
-            await update.effective_message.reply_html(context.t(key))
-            raise ApplicationHandlerStop
+    if command and not may_use(account.role if account else None, command) and _known_command(command):
+        key = "gate.register_first" if account is None else "gate.not_for_role"
+        await update.effective_message.reply_html(context.t(key))
+        raise ApplicationHandlerStop
     if account is None and update.callback_query and not (update.callback_query.data or "").startswith("g:"):
         await context.answer_button(update.callback_query, context.t("gate.register_first_short"), show_alert=True)
         raise ApplicationHandlerStop

@@ -7,9 +7,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from runtime.services import Services
 from domain.models import User
 from domain.texts import DEFAULT_LANGUAGE, Html, t
+from runtime.services import Services
 
 SERVICES_KEY = "services"
 ROUTER_KEY = "router"  # the conversations.router.Router the composition root made

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
-from handlers.context import BotContext
 from domain.texts import t
-from storage import note_update_failed
+from handlers.context import BotContext
+from storage import DatabaseBusy, DatabaseFull, note_update_failed
 
 log = logging.getLogger("lapordesa.errors")
-FAULT_TEXTS = {"busy": "fault.db_busy", "full": "fault.db_full"}
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -25,32 +23,21 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         log.warning("Telegram unreachable or slow (%s): %s", where, type(error).__name__)
         return
-    fault = database_fault(error)
-    if fault == "busy":
+    if isinstance(error, DatabaseBusy):
         log.error("database locked by another process, still after retries (%s): the person was asked to "
                   "send it again; check for a second bot or a long backup/CLI command", where)
-    elif fault == "full":
+        text = "fault.db_busy"
+    elif isinstance(error, DatabaseFull):
         log.error("database or disk is full (%s): nothing was saved; free disk space on the server", where)
+        text = "fault.db_full"
     else:
         log.error("unhandled %s in %s", type(error).__name__, where, exc_info=error)
+        text = "error.internal"
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         try:
-            await context.say(update.effective_chat.id,
-                              t(context.language, FAULT_TEXTS.get(fault, "error.internal")))
+            await context.say(update.effective_chat.id, t(context.language, text))
         except TelegramError:
             log.warning("could not tell the person about the error (%s)", where)
-
-
-def database_fault(error: object) -> str | None:
-    """'busy' (another process holds the write lock), 'full' (disk or database full), or None."""
-    if not isinstance(error, sqlite3.OperationalError):
-        return None
-    text = str(error).lower()
-    if "locked" in text or "busy" in text:
-        return "busy"
-    if "full" in text:
-        return "full"
-    return None
 
 
 def _describe(update: object) -> str:

@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from runtime.settings import Settings
 from domain.clock import Clock, SystemClock, local_today
-from domain.forms import load_forms
-from domain.forms import FormSpec
+from domain.forms import FormSpec, load_forms
 from domain.roles import Role
+from runtime.settings import Settings
 from storage import Storage
 
 

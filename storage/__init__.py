@@ -7,17 +7,35 @@ from domain.clock import Clock, SystemClock
 from storage.areas import Areas
 from storage.audit import Audit
 from storage.crypto import DataCipher, DataKeyError
-from storage.db import Database, DatabaseError, handling_update, note_update_failed
+from storage.db import (
+    Database,
+    DatabaseBusy,
+    DatabaseError,
+    DatabaseFull,
+    StorageFault,
+    handling_update,
+    note_update_failed,
+)
 from storage.export_rows import ExportRows  # what a workbook export reads
 from storage.households import Households
 from storage.meta import Meta
 from storage.reminders import Reminders  # reminders: sent-log
 from storage.reports import Reports
-from storage.updates import Updates
 from storage.reviews import Reviews  # partners: review of reports
+from storage.updates import Updates
 from storage.users import Users
 
-__all__ = ["Storage", "Database", "DatabaseError", "DataKeyError", "handling_update", "note_update_failed"]
+__all__ = [
+    "DataKeyError",
+    "Database",
+    "DatabaseBusy",
+    "DatabaseError",
+    "DatabaseFull",
+    "Storage",
+    "StorageFault",
+    "handling_update",
+    "note_update_failed",
+]
 
 
 class Storage:
@@ -40,7 +58,7 @@ class Storage:
 
     @classmethod
     async def open(cls, path: Path | str, clock: Clock | None = None, data_key: str | None = None,
-                   **options) -> Storage:
+                   **options: bool) -> Storage:  # Database.open's migrate and check
         cipher = DataCipher(data_key) if data_key else None  # a key too short fails before opening
         return cls(await Database.open(path, **options), clock or SystemClock(), cipher)
 

@@ -1,10 +1,12 @@
 """Villages (with their district, regency, province) and posyandu."""
 from __future__ import annotations
 
+import aiosqlite
+
 from domain.imports import VillageRow
 from domain.models import Posyandu, Village
 from domain.regions import within
-from storage.db import Database
+from storage.db import Database, inserted_id
 
 _VILLAGE_SELECT = """
 SELECT v.code, v.name, v.timezone, d.code AS district_code, d.name AS district_name,
@@ -58,7 +60,7 @@ class Areas:
 
     async def area_name(self, code: str) -> str | None:
         for table in ("villages", "districts", "regencies", "provinces"):
-            name = await self.db.fetchval(f"SELECT name FROM {table} WHERE code = ?", (code,))
+            name: str | None = await self.db.fetchval(f"SELECT name FROM {table} WHERE code = ?", (code,))
             if name:
                 return name
         return None
@@ -68,7 +70,7 @@ class Areas:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO posyandu (village_code, name) VALUES (?, ?)", (village_code, name))
-            return Posyandu(id=cursor.lastrowid, village_code=village_code, name=name)
+            return Posyandu(id=inserted_id(cursor), village_code=village_code, name=name)
 
     async def posyandu(self, posyandu_id: int) -> Posyandu:
         row = await self.db.fetchone("SELECT * FROM posyandu WHERE id = ?", (posyandu_id,))
@@ -82,7 +84,7 @@ class Areas:
         return [Posyandu(**dict(r)) for r in rows]
 
 
-async def _upsert(conn, table: str, columns: str, values: tuple) -> None:
+async def _upsert(conn: aiosqlite.Connection, table: str, columns: str, values: tuple[object, ...]) -> None:
     names = [c.strip() for c in columns.split(",")]
     updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
     await conn.execute(

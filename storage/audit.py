@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import aiosqlite
 
 from domain.clock import Clock, from_iso, iso
 from domain.models import AuditEntry
@@ -12,14 +15,14 @@ class Audit:
     def __init__(self, db: Database, clock: Clock):
         self.db, self.clock = db, clock
 
-    async def record(self, conn, action: str, *, actor_id: int | None = None, actor_role: str | None = None,
-                     subject: str = "", **details) -> None:
+    async def record(self, conn: aiosqlite.Connection, action: str, *, actor_id: int | None = None,
+                     actor_role: str | None = None, subject: str = "", **details: object) -> None:
         """Write an entry inside the caller's transaction, so it commits with the change."""
         await conn.execute(
             "INSERT INTO audit_log (at, actor_id, actor_role, action, subject, details) VALUES (?, ?, ?, ?, ?, ?)",
             (iso(self.clock.now()), actor_id, actor_role, action, subject, json.dumps(details, sort_keys=True)))
 
-    async def log(self, action: str, **kwargs) -> None:
+    async def log(self, action: str, **kwargs: Any) -> None:  # record's keywords
         async with self.db.transaction() as conn:
             await self.record(conn, action, **kwargs)
 

@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
 _LOCK_RETRIES = (0.05, 0.2, 0.5, 1.0, 2.0)
+# SQLite's primary result codes (an extended code carries one in its low byte).
+SQLITE_BUSY = 5      # another connection (process) holds the lock
+SQLITE_LOCKED = 6    # a conflict within this connection's own shared cache
+SQLITE_FULL = 13     # the disk is full, or the database reached max_page_count
 
 
 @dataclass
@@ -52,8 +56,48 @@ def note_update_failed() -> None:
         handled.failed = True
 
 
-class DatabaseError(Exception):
+class StorageFault(Exception):
+    """The database could not do what was asked."""
+
+
+class DatabaseError(StorageFault):
     """The database cannot be used (corrupt, unreadable, or from a newer version)."""
+
+
+class DatabaseBusy(StorageFault):
+    """Another process held the database's lock for longer than the retries waited: nothing was
+    saved, and the same action can succeed when it is tried again."""
+
+
+class DatabaseFull(StorageFault):
+    """The disk (or the database) is full: nothing was saved until space is freed."""
+
+
+def _primary_code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)  # set on errors SQLite raised (Python 3.11+)
+    return None if code is None else code & 0xFF
+
+
+def storage_fault(exc: sqlite3.Error) -> StorageFault | None:
+    """The fault a SQLite error stands for, told by its result code (not by its message), or
+    None for anything else (constraint violations, SQL errors), which stays as it is."""
+    code = _primary_code(exc)
+    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        return DatabaseBusy(str(exc))
+    if code == SQLITE_FULL:
+        return DatabaseFull(str(exc))
+    return None
+
+
+@contextmanager
+def _faults_translated() -> Iterator[None]:
+    """Raise DatabaseBusy or DatabaseFull in place of the SQLite errors they stand for."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if (fault := storage_fault(exc)) is None:
+            raise
+        raise fault from exc
 
 
 async def _connect(path: Path | str) -> aiosqlite.Connection:
@@ -96,6 +140,12 @@ class Database:
             raise
         return db
 
+    @staticmethod
+    def _connected(conn: aiosqlite.Connection | None) -> aiosqlite.Connection:
+        if conn is None:
+            raise RuntimeError("the database is not open")
+        return conn
+
     async def close(self) -> None:
         for conn in (self._reader, self._writer):
             if conn is not None:
@@ -103,17 +153,21 @@ class Database:
         self._reader = self._writer = None
 
     async def _check_integrity(self) -> None:
-        rows = await (await self._writer.execute("PRAGMA quick_check")).fetchall()
+        rows = await (await self._connected(self._writer).execute("PRAGMA quick_check")).fetchall()
         result = [row[0] for row in rows]
         if result != ["ok"]:
             raise DatabaseError(f"{self.path} is damaged ({'; '.join(result[:3])})")
 
     # -- migrations -------------------------------------------------------------------------
     async def schema_version(self) -> int:
-        return (await (await self._writer.execute("PRAGMA user_version")).fetchone())[0]
+        row = await (await self._connected(self._writer).execute("PRAGMA user_version")).fetchone()
+        assert row is not None  # a PRAGMA that reads a value returns one row
+        version: int = row[0]
+        return version
 
     async def migrate(self) -> list[int]:
         """Apply numbered migrations not applied yet; each sets PRAGMA user_version itself."""
+        writer = self._connected(self._writer)
         applied = []
         current = await self.schema_version()
         migrations = available_migrations()
@@ -125,7 +179,7 @@ class Database:
                 continue
             script = path.read_text(encoding="utf-8")
             # executescript commits first, so each script carries its own BEGIN ... COMMIT.
-            await self._writer.executescript(
+            await writer.executescript(
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
             log.info("applied migration %s", path.name)
             applied.append(number)
@@ -138,36 +192,41 @@ class Database:
         Inside ``handling_update`` it also records the update as handled, atomically with its
         effect, unless the write is only bookkeeping done before the update's real work."""
         async with self._write_lock:
-            await self._begin()
-            try:
-                handled = _current_update.get() if records_update else None
-                handled = handled if handled is not None and handled.open else None
-                if handled is not None:
-                    await self._writer.execute(
-                        "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) "
-                        "VALUES (?, CAST(strftime('%s', 'now') AS INTEGER))", (handled.update_id,))
-                yield self._writer
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            else:
-                await self._writer.execute("COMMIT")
+            writer = self._connected(self._writer)
+            with _faults_translated():
+                await self._begin(writer)
+                try:
+                    handled = _current_update.get() if records_update else None
+                    handled = handled if handled is not None and handled.open else None
+                    if handled is not None:
+                        await writer.execute(
+                            "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) "
+                            "VALUES (?, CAST(strftime('%s', 'now') AS INTEGER))", (handled.update_id,))
+                    yield writer
+                    await writer.execute("COMMIT")
+                except BaseException:
+                    # SQLite has already rolled back after some errors (a full disk among them);
+                    # a COMMIT it refused leaves the transaction open.
+                    if writer.in_transaction:
+                        await writer.execute("ROLLBACK")
+                    raise
                 if handled is not None:
                     handled.recorded = True
 
-    async def _begin(self) -> None:
+    @staticmethod
+    async def _begin(writer: aiosqlite.Connection) -> None:
         """BEGIN IMMEDIATE, retried with backoff when another process holds the write lock."""
         for delay in (*_LOCK_RETRIES, None):
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
+                await writer.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or delay is None:
+                if _primary_code(exc) not in (SQLITE_BUSY, SQLITE_LOCKED) or delay is None:
                     raise
                 log.warning("database is locked by another writer; retrying in %.2fs", delay)
                 await asyncio.sleep(delay)
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int | None:
         """A single write statement in its own transaction; returns lastrowid."""
         async with self.transaction() as conn:
             cursor = await conn.execute(sql, tuple(params))
@@ -178,7 +237,9 @@ class Database:
     # across an await (while other tasks read) would keep the connection's read transaction,
     # and so its snapshot, alive, and later reads would miss what was committed since.
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        return list(await self._reader.execute_fetchall(sql, tuple(params)))
+        reader = self._connected(self._reader)
+        with _faults_translated():
+            return list(await reader.execute_fetchall(sql, tuple(params)))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         rows = await self.fetchall(sql, params)
@@ -191,24 +252,35 @@ class Database:
     async def iterate(self, sql: str, params: Iterable[Any] = (), batch: int = 2000) -> AsyncIterator[sqlite3.Row]:
         """Stream a large result (exports) on a connection of its own: one consistent snapshot
         for the whole stream, without holding the shared reader's."""
-        conn = await _connect(self.path)
-        try:
-            async with conn.execute(sql, tuple(params)) as cursor:
-                while rows := await cursor.fetchmany(batch):
-                    for row in rows:
-                        yield row
-        finally:
-            await conn.close()
+        with _faults_translated():
+            conn = await _connect(self.path)
+            try:
+                async with conn.execute(sql, tuple(params)) as cursor:
+                    while rows := await cursor.fetchmany(batch):
+                        for row in rows:
+                            yield row
+            finally:
+                await conn.close()
 
     # -- backups ----------------------------------------------------------------------------
     async def backup_to(self, target: Path) -> None:
         """An online, consistent copy (VACUUM INTO) that includes what is still in the WAL."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        await self._reader.execute("VACUUM INTO ?", (str(target),))
+        reader = self._connected(self._reader)
+        with _faults_translated():
+            await reader.execute("VACUUM INTO ?", (str(target),))
+
+
+def inserted_id(cursor: aiosqlite.Cursor) -> int:
+    """The rowid of the row the INSERT just run on ``cursor`` added."""
+    rowid = cursor.lastrowid
+    if rowid is None:
+        raise RuntimeError("the statement inserted no row")
+    return rowid
 
 
 def available_migrations() -> dict[int, Path]:
-    found = {}
+    found: dict[int, Path] = {}
     for path in MIGRATIONS_DIR.glob("*.sql"):
         match = re.match(r"^(\d{4})_", path.name)
         if match:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Collection, Iterable
+import sqlite3
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import aiosqlite
 
 from domain.clock import Clock, from_iso, iso
 from domain.formflow import changed_answers
@@ -19,7 +22,7 @@ from domain.households import KK_QUESTION, LOCATION_KEY, NAME_QUESTION, PAGE_SIZ
 from domain.models import User
 from storage.audit import Audit
 from storage.crypto import DataCipher, DataKeyError
-from storage.db import Database
+from storage.db import Database, inserted_id
 from storage.reports import Session, _write_session
 
 FINGERPRINT_KEY = "data_key_fingerprint"
@@ -50,7 +53,7 @@ class Household:
     rt: str
     rw: str
     answers: dict[str, Any]          # all answers, identity ones decrypted
-    location: dict | None
+    location: dict[str, Any] | None
     saved_at: datetime
     saved_by: int
 
@@ -123,7 +126,9 @@ class Households:
             await conn.executemany(
                 "INSERT INTO household_draft_answers (draft_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)",
                 [(cursor.lastrowid, q, self.cipher.encrypt(v, _DRAFT), now) for q, v in prefill.items()])
-        return await self.draft_of(telegram_id)
+        draft = await self.draft_of(telegram_id)
+        assert draft is not None  # just written
+        return draft
 
     async def draft_of(self, telegram_id: int) -> HouseholdDraft | None:
         row = await self.db.fetchone("SELECT * FROM household_drafts WHERE telegram_id = ?", (telegram_id,))
@@ -139,8 +144,8 @@ class Households:
                        if a["confirmed_rules"] != "[]"},
             updated_at=from_iso(row["updated_at"]))
 
-    async def save_answer(self, draft_id: int, question_id: str, value: Any, *, confirmed: list[str] = (),
-                          removed: list[str] = (), session: Session | None = None) -> None:
+    async def save_answer(self, draft_id: int, question_id: str, value: Any, *, confirmed: Sequence[str] = (),
+                          removed: Sequence[str] = (), session: Session | None = None) -> None:
         """The engine's hook: one answer, encrypted, and the session moved on, in one transaction."""
         now = iso(self.clock.now())
         async with self.db.transaction() as conn:
@@ -180,16 +185,16 @@ class Households:
         """One page of the village's households (optionally of one RW, or RT/RW), and the total."""
         where, params = "WHERE h.village_code = ?", [village_code]
         if rw:
-            where, params = where + " AND h.rw = ?", params + [rw]
+            where, params = where + " AND h.rw = ?", [*params, rw]
         if rt:
-            where, params = where + " AND h.rt = ?", params + [rt]
+            where, params = where + " AND h.rt = ?", [*params, rt]
         total = await self.db.fetchval(f"SELECT count(*) FROM households h {where}", params)
         rows = await self.db.fetchall(
             f"{_CURRENT} {where} ORDER BY h.status != 'active', h.rw, h.rt, h.id LIMIT ? OFFSET ?",
             (*params, limit, offset))
         return [self._household(r) for r in rows], total
 
-    async def versions(self, household_id: int) -> list[dict]:
+    async def versions(self, household_id: int) -> list[dict[str, Any]]:
         """Who changed what and when: never the values."""
         rows = await self.db.fetchall(
             "SELECT version, status, changed, saved_at, saved_by, saved_role FROM household_versions "
@@ -201,7 +206,7 @@ class Households:
                                      "AND version = ?", (household_id, version))
         return self._answers(row)[0] if row else {}
 
-    async def history(self, village_codes: Collection[str]) -> list[dict]:
+    async def history(self, village_codes: Collection[str]) -> list[dict[str, Any]]:
         """Every version's non-sensitive answers (no decryption) for the villages, for indicators:
         household id, village, pseudonym, current RT/RW, version, status, saved_at, answers."""
         rows = await self.db.fetchall(
@@ -211,35 +216,37 @@ class Households:
             (json.dumps(list(village_codes)),))
         return [dict(r) | {"answers": json.loads(r["answers"])} for r in rows]
 
-    def _household(self, row) -> Household:
+    def _household(self, row: sqlite3.Row) -> Household:
         answers, location = self._answers(row)
         return Household(id=row["id"], village_code=row["village_code"], pseudonym=row["pseudonym"],
                          status=Status(row["status"]), version=row["latest_version"], rt=row["rt"], rw=row["rw"],
                          answers=answers, location=location, saved_at=from_iso(row["saved_at"]),
                          saved_by=row["saved_by"])
 
-    def _answers(self, row) -> tuple[dict[str, Any], dict | None]:
+    def _answers(self, row: sqlite3.Row) -> tuple[dict[str, Any], dict[str, Any] | None]:
         identity = self.cipher.decrypt(row["identity"], _IDENTITY)
         location = identity.pop(LOCATION_KEY, None)
         return {**json.loads(row["answers"]), **identity}, location
 
     # -- writing --------------------------------------------------------------------------
     async def save(self, draft: HouseholdDraft, user: User, answers: dict[str, Any], sensitive: Collection[str],
-                   location: dict | None = None, update_id: int | None = None) -> Saved:
+                   location: dict[str, Any] | None = None, update_id: int | None = None) -> Saved:
         """A new household (version 1) or a new version of one, in one transaction. When someone
         else saved a version since this draft started, only the fields this draft changed are
         applied on top of theirs. Raises DuplicateKK or AlreadySaved."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             await self._not_replayed(conn, update_id)
+            current: dict[str, Any]
+            old_location: dict[str, Any] | None
             if draft.household_id is None:
                 current, version, status, old_location = {}, 0, Status.ACTIVE, None
             else:
-                row = await _one(conn, _CURRENT + " WHERE h.id = ?", (draft.household_id,))
+                row = await _existing(conn, _CURRENT + " WHERE h.id = ?", (draft.household_id,))
                 current, old_location = self._answers(row)
                 version, status = row["latest_version"], Status(row["status"])
                 if draft.base_version != version:
-                    base = await _one(conn, "SELECT answers, identity FROM household_versions WHERE "
+                    base = await _existing(conn, "SELECT answers, identity FROM household_versions WHERE "
                                       "household_id = ? AND version = ?", (draft.household_id, draft.base_version))
                     mine = changed_answers(self._answers(base)[0], answers)
                     answers = {k: v for k, v in {**current, **{k: n for k, (_, n) in mine.items()}}.items()
@@ -258,10 +265,11 @@ class Households:
                     "INSERT INTO households (village_code, pseudonym, kk_hash, rt, rw, latest_version, created_at) "
                     "VALUES (?, ?, ?, ?, ?, 1, ?)",
                     (draft.village_code, pseudonym, kk_hash, answers["rt"], answers["rw"], iso(now)))
-                household_id = cursor.lastrowid
+                household_id = inserted_id(cursor)
             else:
                 household_id = draft.household_id
-                pseudonym = (await _one(conn, "SELECT pseudonym FROM households WHERE id = ?", (household_id,)))[0]
+                pseudonym = (await _existing(conn, "SELECT pseudonym FROM households WHERE id = ?",
+                                             (household_id,)))[0]
                 await conn.execute("UPDATE households SET kk_hash = ?, rt = ?, rw = ?, latest_version = ? WHERE id = ?",
                                    (kk_hash, answers["rt"], answers["rw"], version + 1, household_id))
             await self._insert_version(conn, household_id, version + 1, status, answers, sensitive, location,
@@ -298,8 +306,9 @@ class Households:
                                     village=row["village_code"], version=version)
         return Saved(household_id, row["pseudonym"], version, ["status"])
 
-    async def _insert_version(self, conn, household_id: int, version: int, status: Status, answers: dict,
-                              sensitive: Collection[str], location: dict | None, changed: list[str], user: User,
+    async def _insert_version(self, conn: aiosqlite.Connection, household_id: int, version: int, status: Status,
+                              answers: dict[str, Any], sensitive: Collection[str], location: dict[str, Any] | None,
+                              changed: list[str], user: User,
                               update_id: int | None) -> None:
         public = {k: v for k, v in answers.items() if k not in sensitive}
         identity = {k: v for k, v in answers.items() if k in sensitive}
@@ -312,13 +321,13 @@ class Households:
              self.cipher.encrypt(identity, _IDENTITY), json.dumps(changed), iso(self.clock.now()),
              user.telegram_id, user.role.value, update_id))
 
-    async def _not_replayed(self, conn, update_id: int | None) -> None:
+    async def _not_replayed(self, conn: aiosqlite.Connection, update_id: int | None) -> None:
         if update_id is not None and await _one(conn, "SELECT 1 FROM household_versions WHERE update_id = ?",
                                                 (update_id,)):
             raise AlreadySaved(update_id)
 
     @staticmethod
-    async def _new_pseudonym(conn) -> str:
+    async def _new_pseudonym(conn: aiosqlite.Connection) -> str:
         while True:
             pseudonym = "RT-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(6))
             if await _one(conn, "SELECT 1 FROM households WHERE pseudonym = ?", (pseudonym,)) is None:
@@ -350,9 +359,9 @@ class Households:
                 "UPDATE household_draft_answers SET value = ? WHERE draft_id = ? AND question_id = ?",
                 [(new.encrypt(old.decrypt(r["value"], _DRAFT), _DRAFT), r["draft_id"], r["question_id"])
                  for r in rows])
-            rows = await (await conn.execute(
+            rows = list(await (await conn.execute(
                 "SELECT h.id, v.identity FROM households h JOIN household_versions v ON v.household_id = h.id "
-                "AND v.version = h.latest_version")).fetchall()
+                "AND v.version = h.latest_version")).fetchall())
             await conn.executemany("UPDATE households SET kk_hash = ? WHERE id = ?",
                                    [(new.lookup_hash(new.decrypt(r["identity"], _IDENTITY)[KK_QUESTION]), r["id"])
                                     for r in rows])
@@ -366,10 +375,19 @@ _CURRENT = ("SELECT h.id, h.village_code, h.pseudonym, h.status, h.latest_versio
             "ON v.household_id = h.id AND v.version = h.latest_version")
 
 
-async def _remember_key(conn, cipher: DataCipher) -> None:
+async def _remember_key(conn: aiosqlite.Connection, cipher: DataCipher) -> None:
     await conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
                        "value = excluded.value", (FINGERPRINT_KEY, cipher.fingerprint))
 
 
-async def _one(conn, sql: str, params: Iterable[Any]):
+async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> sqlite3.Row | None:
     return await (await conn.execute(sql, tuple(params))).fetchone()
+
+
+async def _existing(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> sqlite3.Row:
+    """The row that must be there (households and their versions are never deleted)."""
+    params = tuple(params)
+    row = await _one(conn, sql, params)
+    if row is None:
+        raise LookupError(f"no row for {sql!r} with {tuple(params)!r}")
+    return row

@@ -9,7 +9,8 @@ class Meta:
         self.db = db
 
     async def get(self, key: str) -> str | None:
-        return await self.db.fetchval("SELECT value FROM meta WHERE key = ?", (key,))
+        value: str | None = await self.db.fetchval("SELECT value FROM meta WHERE key = ?", (key,))
+        return value
 
     async def set(self, key: str, value: str) -> None:
         await self.db.execute(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import aiosqlite
+
 from domain.mel import ALL_VILLAGES, TargetRow
 from domain.partners import Membership, Partner, PartnerRole, Programme
 from storage.audit import Audit
@@ -37,7 +39,9 @@ class Partners:
                 "INSERT INTO partners (code, name, type) VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
                 "name = excluded.name, type = excluded.type", (code, name, type_))
             await self.audit.record(conn, "partner.save", actor_id=actor_id, subject=code, name=name, type=type_)
-        return await self.partner(code)
+        saved = await self.partner(code)
+        assert saved is not None  # just written
+        return saved
 
     async def partner(self, code: str) -> Partner | None:
         row = await self.db.fetchone("SELECT * FROM partners WHERE code = ?", (code,))
@@ -62,7 +66,9 @@ class Partners:
                     [(form, code) for form in forms])
             await self.audit.record(conn, "programme.save", actor_id=actor_id, subject=code, name=name,
                                     forms=forms)
-        return await self.programme(code)
+        saved = await self.programme(code)
+        assert saved is not None  # just written
+        return saved
 
     async def programme(self, code: str) -> Programme | None:
         return next((p for p in await self.programmes() if p.code == code), None)
@@ -114,7 +120,8 @@ class Partners:
             "WHERE code = ?) AND village_code = ? AND role = ? AND IFNULL(programme_id, 0) = "
             "IFNULL((SELECT id FROM programmes WHERE code = ?), 0)", (partner, village, role, programme), actor_id)
 
-    async def _change_role(self, action: str, sql: str, params: tuple, actor_id: int | None) -> bool:
+    async def _change_role(self, action: str, sql: str, params: tuple[str, str, str, str | None],
+                           actor_id: int | None) -> bool:
         """One role added or removed, audited; False when there was nothing to change."""
         partner, village, role, programme = params
         async with self.db.transaction() as conn:
@@ -190,7 +197,7 @@ class Partners:
         return [TargetRow(r[0], r[1], r[2] or ALL_VILLAGES, r[3], r[4], r[5]) for r in rows]
 
 
-async def _bind_partner(conn, telegram_id: int, partner: str, programmes: Iterable[str]) -> None:
+async def _bind_partner(conn: aiosqlite.Connection, telegram_id: int, partner: str, programmes: Iterable[str]) -> None:
     await conn.execute("INSERT INTO user_partners (telegram_id, partner_id) SELECT ?, id FROM partners WHERE code = ? "
                        "ON CONFLICT DO UPDATE SET partner_id = excluded.partner_id", (telegram_id, partner))
     await conn.executemany(
@@ -198,7 +205,7 @@ async def _bind_partner(conn, telegram_id: int, partner: str, programmes: Iterab
         "ON CONFLICT DO NOTHING", [(telegram_id, p) for p in programmes])
 
 
-async def bind_invited_partner(conn, telegram_id: int, code: str) -> None:
+async def bind_invited_partner(conn: aiosqlite.Connection, telegram_id: int, code: str) -> None:
     """At registration: the partner and programme scope the invitation carries, if any."""
     row = await (await conn.execute(
         "SELECT pa.code AS partner, pg.code AS programme FROM invitation_partners i JOIN partners pa "
@@ -210,7 +217,7 @@ async def bind_invited_partner(conn, telegram_id: int, code: str) -> None:
         await _bind_partner(conn, telegram_id, row["partner"], [row["programme"]] if row["programme"] else [])
 
 
-async def save_invitation_partner(conn, code: str, partner: str, programme: str | None) -> None:
+async def save_invitation_partner(conn: aiosqlite.Connection, code: str, partner: str, programme: str | None) -> None:
     await conn.execute(
         "INSERT INTO invitation_partners (code, partner_id, programme_id) SELECT ?, "
         "(SELECT id FROM partners WHERE code = ?), (SELECT id FROM programmes WHERE code = ?)",

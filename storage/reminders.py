@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from domain.clock import Clock, from_iso, iso
 from domain.models import Posyandu, ScopeEntry, User
 from domain.roles import Role
+from storage.audit import Audit
 from storage.db import Database
 from storage.partners import Partners  # partners: programme scopes
 
@@ -111,7 +112,8 @@ class Reminders:
                 "ON u.telegram_id = s.telegram_id WHERE u.active = 1 ORDER BY s.area_code, s.posyandu_id"):
             scopes.setdefault(s["telegram_id"], []).append(ScopeEntry(area_code=s["area_code"],
                                                                      posyandu_id=s["posyandu_id"]))
-        for telegram_id, villages in (await Partners(self.db, None).programme_villages()).items():  # partners
+        partners = Partners(self.db, Audit(self.db, self.clock))  # partners: read only, nothing audited
+        for telegram_id, villages in (await partners.programme_villages()).items():  # partners
             scopes.setdefault(telegram_id, []).extend(ScopeEntry(area_code=v) for v in villages)  # partners
         return [User(telegram_id=r["telegram_id"], name=r["name"], role=Role(r["role"]), language=r["language"] or "id",
                      active=True, reachable=bool(r["reachable"]), full_access=bool(r["full_access"]),

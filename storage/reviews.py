@@ -3,6 +3,8 @@ needing correction, with a note. Every review is kept; the latest one is the rep
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,7 +36,8 @@ class Reviews:
     def __init__(self, db: Database, clock: Clock, audit: Audit):
         self.db, self.clock, self.audit = db, clock, audit
 
-    async def review(self, form_id: str, posyandu_id: int, period: str, state: str, note: str, by: User) -> Review | None:
+    async def review(self, form_id: str, posyandu_id: int, period: str, state: str, note: str,
+                     by: User) -> Review | None:
         """Review the latest revision; None when no report was submitted."""
         if state not in STATES:
             raise ValueError(f"state must be one of {STATES}")
@@ -45,9 +48,10 @@ class Reviews:
             if report is None:
                 return None
             await conn.execute(
-                "INSERT INTO report_reviews (report_id, revision, state, note, reviewed_by, reviewer_role, reviewed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", (report["id"], report["latest_revision"], state, note[:500],
-                                                 by.telegram_id, by.role.value, iso(self.clock.now())))
+                "INSERT INTO report_reviews (report_id, revision, state, note, reviewed_by, reviewer_role, "
+                "reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (report["id"], report["latest_revision"], state, note[:500], by.telegram_id, by.role.value,
+                 iso(self.clock.now())))
             await self.audit.record(conn, "report.review", actor_id=by.telegram_id, actor_role=by.role.value,
                                     subject=f"{form_id}/{posyandu_id}/{period}", revision=report["latest_revision"],
                                     state=state)
@@ -77,7 +81,7 @@ WHERE w.id = (SELECT MAX(id) FROM report_reviews WHERE report_id = r.id)
 """
 
 
-def _review(row) -> Review:
+def _review(row: sqlite3.Row) -> Review:
     return Review(report_id=row["report_id"], form_id=row["form_id"], posyandu_id=row["posyandu_id"],
                   village_code=row["village_code"], period=row["period"], revision=row["revision"],
                   latest_revision=row["latest_revision"], state=row["state"], note=row["note"],
@@ -85,5 +89,5 @@ def _review(row) -> Review:
                   submitted_by=row["submitted_by"])
 
 
-def _json(values) -> str:
+def _json(values: Iterable[str]) -> str:
     return json.dumps(list(values))

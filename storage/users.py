@@ -1,11 +1,15 @@
 """People, their roles and scopes, invitations and registration."""
 from __future__ import annotations
 
+import builtins
 import json
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+import aiosqlite
 
 from domain.clock import Clock, from_iso, iso
 from domain.models import Invitation, ScopeEntry, User
@@ -69,12 +73,13 @@ class Users:
             return None
         return _user_from(row)
 
-    async def list(self, *, include_inactive: bool = True) -> list[User]:
+    # builtins.list: in this class's annotations `list` is the method below
+    async def list(self, *, include_inactive: bool = True) -> builtins.list[User]:
         where = "" if include_inactive else "WHERE u.active = 1"
         rows = await self.db.fetchall(f"{_USER_SELECT} {where} ORDER BY u.role, u.telegram_id")
         return [_user_from(r) for r in rows]
 
-    async def in_area(self, area_code: str, roles: set[Role]) -> list[User]:
+    async def in_area(self, area_code: str, roles: set[Role]) -> builtins.list[User]:
         """Active users whose scope lies inside ``area_code`` (e.g. the kader of a village)."""
         rows = await self.db.fetchall(
             _USER_SELECT + " WHERE u.telegram_id IN (SELECT s.telegram_id FROM user_scopes s "
@@ -83,7 +88,9 @@ class Users:
         return [_user_from(r) for r in rows if Role(r["role"]) in roles]
 
     async def language(self, telegram_id: int) -> str | None:
-        return await self.db.fetchval("SELECT language FROM languages WHERE telegram_id = ?", (telegram_id,))
+        language: str | None = await self.db.fetchval("SELECT language FROM languages WHERE telegram_id = ?",
+                                                     (telegram_id,))
+        return language
 
     async def set_language(self, telegram_id: int, language: str) -> None:
         await self.db.execute(
@@ -109,15 +116,18 @@ class Users:
                 "ON CONFLICT (telegram_id) DO UPDATE SET role = 'admin', active = 1",
                 (telegram_id, name[:100] or str(telegram_id), iso(self.clock.now())))
             await self.audit.record(conn, "admin.bootstrap", actor_id=telegram_id, actor_role="admin")
-        return await self.get(telegram_id)
+        admin = await self.get(telegram_id)
+        assert admin is not None  # just written, active
+        return admin
 
     # -- invitations --------------------------------------------------------------------------
-    async def create_invitations(self, role: Role, scope: list[ScopeEntry], *, count: int = 1, days: int = 14,
+    async def create_invitations(self, role: Role, scope: builtins.list[ScopeEntry], *, count: int = 1,
+                                 days: int = 14,
                                  created_by: int | None = None,
-                                 partner: tuple[str, str | None] | None = None) -> list[str]:
+                                 partner: tuple[str, str | None] | None = None) -> builtins.list[str]:
         """``partner``: (partner code, programme code or None) a coordinator will belong to."""
         now = self.clock.now()
-        codes = []
+        codes: list[str] = []
         async with self.db.transaction() as conn:
             for _ in range(count):
                 code = new_code()
@@ -156,12 +166,12 @@ class Users:
         invitation = await self.invitation(code)
         outcome = self._check(invitation, now)
         async with self.db.transaction() as conn:
-            if outcome is Outcome.REGISTERED:
+            if outcome is Outcome.REGISTERED and invitation is not None:  # (REGISTERED implies an invitation)
                 cursor = await conn.execute(
                     "UPDATE invitations SET uses = uses + 1 WHERE code = ? AND uses < max_uses AND expires_at > ?",
                     (invitation.code, iso(now)))
                 outcome = Outcome.REGISTERED if cursor.rowcount else Outcome.USED
-            if outcome is not Outcome.REGISTERED:
+            if outcome is not Outcome.REGISTERED or invitation is None:
                 await conn.execute("INSERT INTO registration_failures (telegram_id, at) VALUES (?, ?)",
                                    (telegram_id, iso(now)))
                 await self.audit.record(conn, "register.failed", actor_id=telegram_id, subject=outcome.value)
@@ -182,7 +192,8 @@ class Users:
             return Outcome.EXPIRED
         return Outcome.REGISTERED
 
-    async def _bind(self, conn, telegram_id: int, name: str, invitation: Invitation, now: datetime) -> None:
+    async def _bind(self, conn: aiosqlite.Connection, telegram_id: int, name: str, invitation: Invitation,
+                    now: datetime) -> None:
         # A deactivated person may be invited again: the row is replaced, the history stays in the audit log.
         await conn.execute("DELETE FROM user_scopes WHERE telegram_id = ?", (telegram_id,))
         await conn.execute(
@@ -205,7 +216,7 @@ class Users:
         return from_iso(rows[-MAX_FAILURES_PER_HOUR]["at"]) + timedelta(hours=1)
 
 
-def _user_from(row) -> User:
+def _user_from(row: sqlite3.Row) -> User:
     scopes = sorted(json.loads(row["scopes"]), key=lambda s: (s[0], s[1] is not None, s[1] or 0))
     entries = [ScopeEntry(area_code=area, posyandu_id=posyandu) for area, posyandu in scopes]
     # programme scopes: the villages the person's partner supports in the programme, read now

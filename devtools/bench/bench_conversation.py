@@ -36,16 +36,16 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from runtime.settings import REPO_DIR  # noqa: E402
-from devtools.bench.echo_bot import READY_LINE as ECHO_READY  # noqa: E402
-from devtools.bench.population import populate  # noqa: E402
-from devtools.demo.bot_process import LocalBot  # noqa: E402
-from devtools.demo.history import plausible_answers  # noqa: E402
-from domain.answers import display  # noqa: E402
-from domain.forms import FormSpec, load_forms  # noqa: E402
-from domain.periods import Period  # noqa: E402
-from devtools.localbotapi import ChatMessage, LocalBotApi, SimUser  # noqa: E402
-from storage import Storage  # noqa: E402
+from devtools.bench.echo_bot import READY_LINE as ECHO_READY
+from devtools.bench.population import populate
+from devtools.demo.bot_process import LocalBot
+from devtools.demo.history import plausible_answers
+from devtools.localbotapi import ChatMessage, LocalBotApi, SimUser
+from domain.answers import display
+from domain.forms import FormSpec, load_forms
+from domain.periods import Period
+from runtime.settings import REPO_DIR
+from storage import Storage
 
 FORM_ID = "posyandu_bulanan"
 FORM_BUTTON = "Laporan Bulanan Posyandu"
@@ -154,7 +154,8 @@ def measure_bot(label: str, people: int, answers: int, folder: Path, *, echo: bo
     with LocalBotApi() as server:
         users = [server.user(k.telegram_id, "Kader") for k in kader]
         if echo:
-            command = [sys.executable, str(REPO_DIR / "devtools" / "bench" / "echo_bot.py")] + (["--rate-limiter"] * rate_limiter)
+            command = [sys.executable, str(REPO_DIR / "devtools" / "bench" / "echo_bot.py"),
+                       *(["--rate-limiter"] * rate_limiter)]
             bot = LocalBot(server, database, folder, command=command, ready_line=ECHO_READY, log_name=f"{label}.log")
         else:
             bot = LocalBot(server, database, folder, log_name=f"{label}.log")

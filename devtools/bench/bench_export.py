@@ -28,15 +28,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from openpyxl import Workbook  # noqa: E402
+from openpyxl import Workbook
 
-from exports import build_workbook  # noqa: E402
-from exports.catalogue import Catalogue  # noqa: E402
-from exports.grouping import by_village, values_by_indicator  # noqa: E402
-from exports.memory import MemorySource  # noqa: E402
-from exports.model import (Area, CompletenessEntry, Generator, HouseholdIndicator,  # noqa: E402
-                           HouseholdRecord, HouseholdValue, Indicator, IndicatorKind, Option,
-                           Posyandu, RawValue, ReportStatus, Selection, Village, VillageValue)
+from exports import build_workbook
+from exports.catalogue import Catalogue
+from exports.grouping import by_village, values_by_indicator
+from exports.memory import MemorySource
+from exports.model import (
+    Area,
+    CompletenessEntry,
+    Generator,
+    HouseholdIndicator,
+    HouseholdRecord,
+    HouseholdValue,
+    Indicator,
+    IndicatorKind,
+    Option,
+    Posyandu,
+    RawValue,
+    ReportStatus,
+    Selection,
+    Village,
+    VillageValue,
+)
 
 K = IndicatorKind
 FORMS = {"gizi": "Gizi Balita", "kia": "KIA Ibu Hamil", "imun": "Imunisasi", "kegiatan": "Kegiatan"}

@@ -27,15 +27,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.application import build_application  # noqa: E402
-from runtime.services import Services  # noqa: E402
-from runtime.settings import REPO_DIR, Settings  # noqa: E402
-from devtools.bench.population import populate  # noqa: E402
-from domain.clock import FixedClock  # noqa: E402
-from domain.forms import load_forms  # noqa: E402
-from devtools.localbotapi import LocalBotApi  # noqa: E402
-from features.reminders.jobs import run_round  # noqa: E402
-from storage import Storage  # noqa: E402
+from app.application import build_application
+from devtools.bench.population import populate
+from devtools.localbotapi import LocalBotApi
+from domain.clock import FixedClock
+from domain.forms import load_forms
+from features.reminders.jobs import run_round
+from runtime.services import Services
+from runtime.settings import REPO_DIR, Settings
+from storage import Storage
 
 LIMIT = 30  # messages per second, Telegram's overall limit for a bot
 TOKEN = "123456:bench-reminders"

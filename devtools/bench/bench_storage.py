@@ -32,17 +32,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from runtime.settings import REPO_DIR  # noqa: E402
-from devtools.bench.population import village_rows  # noqa: E402
-from domain.clock import FixedClock, iso  # noqa: E402
-from domain.forms import FormSpec, QuestionType, load_forms  # noqa: E402
-from domain.models import ScopeEntry  # noqa: E402
-from domain.periods import Period  # noqa: E402
-from domain.roles import Role  # noqa: E402
-from exports.model import Generator, Language, Selection  # noqa: E402
-from storage import Storage  # noqa: E402
-from features.exporting.source import StorageExportSource  # noqa: E402
-from storage.reports import Session  # noqa: E402
+from devtools.bench.population import village_rows
+from domain.clock import FixedClock, iso
+from domain.forms import FormSpec, QuestionType, load_forms
+from domain.models import ScopeEntry
+from domain.periods import Period
+from domain.roles import Role
+from exports.model import Generator, Language, Selection
+from features.exporting.source import StorageExportSource
+from runtime.settings import REPO_DIR
+from storage import Storage
+from storage.reports import Session
 
 NOW = datetime(2027, 1, 20, 3, 0, tzinfo=UTC)
 MONTHS = [str(Period(2026, m)) for m in range(1, 13)]
@@ -57,7 +57,7 @@ class Latencies:
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
     def line(self, label: str) -> str:
         return (f"  {label:34} n={len(self.seconds):5}  p50 {self.percentile(50):7.2f} ms  "

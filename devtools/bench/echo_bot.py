@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from handlers.limits import TelegramLimiter  # noqa: E402
+from handlers.limits import TelegramLimiter
 
 READY_LINE = "echo bot is running"
 

@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from runtime.settings import REPO_DIR
 from devtools.demo import terminal
 from devtools.demo.bot_process import BotDidNotStart, LocalBot
 from devtools.demo.world import DISTRICT_NAME, HISTORY_MONTHS, VILLAGES, DemoWorld, Persona, build_world
+from devtools.localbotapi import ChatMessage, LocalBotApi, SimUser
 from domain.forms import load_forms
 from domain.texts import catalogue
-from devtools.localbotapi import ChatMessage, LocalBotApi, SimUser
+from runtime.settings import REPO_DIR
 
 DATABASE_NAME = "demo.sqlite3"
 EXPORTS_FOLDER = "exports"

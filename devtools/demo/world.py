@@ -9,8 +9,8 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from domain import formflow
 from devtools.demo.history import plausible_answers, submission_day
+from domain import formflow
 from domain.clock import FixedClock
 from domain.forms import FormSpec
 from domain.imports import VillageRow

@@ -28,7 +28,7 @@ class ChatMessage:
     is sent and again on every edit (what "unseen" means for waiting helpers).
     """
 
-    __slots__ = ("data", "seq", "deleted", "keyboard")
+    __slots__ = ("data", "deleted", "keyboard", "seq")
 
     def __init__(self, data: dict, seq: int, keyboard: dict | None = None) -> None:
         self.data = data

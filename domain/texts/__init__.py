@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import string
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def catalogue(lang: str) -> dict[str, str]:
     return dict(_flatten(data))
 
 
-def _flatten(data: dict, prefix: str = ""):
+def _flatten(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
     for key, value in data.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):

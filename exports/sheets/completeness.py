@@ -9,8 +9,9 @@ from ..context import ExportContext
 from ..grouping import by_village
 from ..model import ReportStatus, Village
 from ..styles import BOLD, BOLD_INTEGER, BOLD_PERCENT, INTEGER, PERCENT, STATUS_STYLES, CellStyle
-from ..table import Styled, Table
+from ..table import Column, Item, Styled, Table
 from ..tally import Tally, statuses_by_report, tally
+from ..xlsx import CellValue, Sheet
 
 SHEET = "Kelengkapan"
 _TOTAL_KEYS = ("expected", "submitted", "on_time_count", "reporting_rate", "on_time_rate")
@@ -27,7 +28,7 @@ def write_completeness(ctx: ExportContext) -> None:
     table.close()
 
 
-def _columns(ctx: ExportContext) -> list:
+def _columns(ctx: ExportContext) -> list[Column]:
     posyandu_names = [p.name for v in ctx.villages for p in v.posyandu]
     form_titles = [i.form_title for i in ctx.catalogue.indicators]
     return [*ctx.village_columns(),
@@ -37,13 +38,13 @@ def _columns(ctx: ExportContext) -> list:
             *(ctx.column(key, minimum=12) for key in _TOTAL_KEYS)]
 
 
-def _legend(ctx: ExportContext) -> list:
+def _legend(ctx: ExportContext) -> list[Item]:
     return [*(Styled(STATUS_STYLES[status], ctx.labels.status(status)) for status in ReportStatus),
             Styled(BOLD, ctx.labels["not_expected"])]
 
 
-def _report_row(ctx: ExportContext, ws, village: Village, posyandu_name: str, form_id: str,
-                months: dict[str, ReportStatus]) -> list:
+def _report_row(ctx: ExportContext, ws: Sheet, village: Village, posyandu_name: str, form_id: str,
+                months: dict[str, ReportStatus]) -> list[CellValue]:
     statuses = [months.get(period) for period in ctx.periods]
     return [*ctx.village_cells(ws, village), text_value(ws, posyandu_name),
             text_value(ws, ctx.catalogue.form_title(form_id)),
@@ -51,8 +52,8 @@ def _report_row(ctx: ExportContext, ws, village: Village, posyandu_name: str, fo
             *_totals(ws, tally(months.values()), INTEGER, PERCENT)]
 
 
-def _village_total_row(ctx: ExportContext, ws, village: Village,
-                       reports: list[dict[str, ReportStatus]]) -> list:
+def _village_total_row(ctx: ExportContext, ws: Sheet, village: Village,
+                       reports: list[dict[str, ReportStatus]]) -> list[CellValue]:
     monthly = [tally(months[period] for months in reports if period in months) for period in ctx.periods]
     overall = tally(status for months in reports for status in months.values())
     return [*ctx.village_cells(ws, village),
@@ -61,7 +62,7 @@ def _village_total_row(ctx: ExportContext, ws, village: Village,
             *_totals(ws, overall, BOLD_INTEGER, BOLD_PERCENT)]
 
 
-def _totals(ws, total: Tally, count: CellStyle, rate: CellStyle) -> list:
+def _totals(ws: Sheet, total: Tally, count: CellStyle, rate: CellStyle) -> list[CellValue]:
     return [count.cell(ws, total.expected), count.cell(ws, total.submitted),
             count.cell(ws, total.on_time),
             styled_value(ws, rate, total.reporting_rate), styled_value(ws, rate, total.on_time_rate)]

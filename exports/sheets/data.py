@@ -12,6 +12,7 @@ from ..grouping import village_lookup
 from ..model import RawValue, Village
 from ..styles import FORMAT_DATETIME
 from ..table import Column, Table
+from ..xlsx import CellValue, Sheet
 
 SHEET = "Data"
 _HEADERS = ("period", "province", "regency", "district", "village_code", "village", "posyandu",
@@ -28,7 +29,7 @@ def write_data(ctx: ExportContext) -> None:
     for raw in ctx.source.raw_values():
         if raw.period not in wanted:
             continue
-        prefix = [raw.period, *place(raw.village_code), text_value(ws, raw.posyandu_name)]
+        prefix: list[CellValue] = [raw.period, *place(raw.village_code), text_value(ws, raw.posyandu_name)]
         for series in ctx.catalogue.series(raw.indicator_id):
             description = descriptions.get((raw.form_id, series.id))
             if description is None:
@@ -54,7 +55,7 @@ def _columns(ctx: ExportContext) -> list[Column]:
     return [ctx.column(key, names.get(key), minimum.get(key, 8)) for key in _HEADERS]
 
 
-def _place_cells(ws, village: Village) -> list:
+def _place_cells(ws: Sheet, village: Village) -> list[CellValue]:
     return [text_value(ws, village.province.name), text_value(ws, village.regency.name),
             text_value(ws, village.district.name), village.code, text_value(ws, village.name)]
 
@@ -62,18 +63,19 @@ def _place_cells(ws, village: Village) -> list:
 class Description(NamedTuple):
     """The cells naming what a row holds: form, indicator id and label, unit."""
 
-    form: object
+    form: CellValue
     indicator_id: str
-    label: object
-    unit: object
+    label: CellValue
+    unit: CellValue
 
 
-def _describe(ctx: ExportContext, ws, form_id: str, series: Series) -> Description:
+def _describe(ctx: ExportContext, ws: Sheet, form_id: str, series: Series) -> Description:
     return Description(text_value(ws, ctx.catalogue.form_title(form_id)), series.id,
                        text_value(ws, series.label), text_value(ws, series.unit))
 
 
-def _row(ws, prefix: list, description: Description, series: Series, raw: RawValue) -> list:
+def _row(ws: Sheet, prefix: list[CellValue], description: Description, series: Series,
+         raw: RawValue) -> list[CellValue]:
     return [*prefix, description.form, description.indicator_id, description.label,
             value_cell(ws, series.pick(raw.value), series.number_format),
             description.unit, raw.revision,

@@ -3,12 +3,15 @@ and per month, and the pseudonymous household list when the viewer may see it.""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+
 from ..cells import text_value, value_cell
 from ..context import ExportContext
 from ..grouping import by_village, values_by_indicator, village_lookup
-from ..model import HouseholdIndicator, HouseholdRecord
+from ..model import HouseholdIndicator, HouseholdRecord, Option
 from ..styles import KIND_FORMATS
 from ..table import Column, Table, width_for
+from ..xlsx import CellValue, Sheet
 
 LATEST_SHEET = "Rumah Tangga"
 MONTHLY_SHEET = "Rumah Tangga per Bulan"
@@ -60,7 +63,7 @@ def _write_monthly(ctx: ExportContext, indicators: list[HouseholdIndicator]) -> 
     table.close()
 
 
-def _write_list(ctx: ExportContext, households) -> None:
+def _write_list(ctx: ExportContext, households: Iterable[HouseholdRecord]) -> None:
     flags = list(ctx.source.household_flags())
     columns = [ctx.column("pseudonym", minimum=14), ctx.column("village_code", minimum=15),
                ctx.column("village", [village.name for village in ctx.villages]),
@@ -75,7 +78,8 @@ def _write_list(ctx: ExportContext, households) -> None:
     table.close()
 
 
-def _household_row(ws, household: HouseholdRecord, village_name, flags) -> list:
+def _household_row(ws: Sheet, household: HouseholdRecord, village_name: Callable[[str], CellValue],
+                   flags: Sequence[Option]) -> list[CellValue]:
     return [text_value(ws, household.pseudonym), household.village_code,
             village_name(household.village_code),
             text_value(ws, household.rw), text_value(ws, household.rt),

@@ -3,6 +3,7 @@ per option), one column per month; derived rates included."""
 
 from __future__ import annotations
 
+from ..catalogue import Series
 from ..cells import text_value, value_cell
 from ..context import ExportContext
 from ..grouping import by_village, values_by_indicator
@@ -29,7 +30,7 @@ def write_indicators(ctx: ExportContext) -> None:
     table.close()
 
 
-def _columns(ctx: ExportContext, series: list) -> list[Column]:
+def _columns(ctx: ExportContext, series: list[Series]) -> list[Column]:
     return [*ctx.village_columns(),
             ctx.column("form", [ctx.catalogue.form_title(s.indicator.form_id) for s in series]),
             ctx.column("indicator_id", [s.id for s in series]),

@@ -7,8 +7,8 @@ from __future__ import annotations
 from ..cells import text_value, value_cell
 from ..context import ExportContext
 from ..grouping import by_village, village_lookup
-from ..labels import FLAG_TEXTS, PROGRESS_TEXTS, REVIEW_TEXTS
-from ..model import IndicatorKind, MelPart, ProgressStatus, ReportStatus, mel_of
+from ..labels import FLAG_TEXTS, PROGRESS_TEXTS, REVIEW_TEXTS, Labels
+from ..model import Indicator, IndicatorKind, MelPart, ProgressStatus, ReportStatus, mel_of
 from ..styles import FORMAT_DATETIME, KIND_FORMATS, STATUS_STYLES
 from ..table import Column, Table
 
@@ -32,7 +32,7 @@ def write_mel(ctx: ExportContext) -> None:
     _write_reviews(ctx, mel)
 
 
-def _indicator(ctx: ExportContext, indicator_id: str):
+def _indicator(ctx: ExportContext, indicator_id: str) -> Indicator | None:
     return next((i for i in ctx.catalogue.indicators if i.id == indicator_id), None)
 
 
@@ -63,7 +63,7 @@ def _write_progress(ctx: ExportContext, mel: MelPart) -> None:
     table.close()
 
 
-def _month(labels, period: str | None) -> str | None:
+def _month(labels: Labels, period: str | None) -> str | None:
     return labels.month(period) if period else None
 
 

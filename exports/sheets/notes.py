@@ -3,13 +3,16 @@ legend, reading rules, and the definitions of every indicator."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from openpyxl.utils import get_column_letter
 
 from ..cells import text_value, value_cell
 from ..context import ExportContext
 from ..model import ReportStatus, mel_of
 from ..styles import BOLD, HEADER, SECTION, STATUS_STYLES
-from ..table import Styled
+from ..table import Item, Styled
+from ..xlsx import CellValue, Sheet
 
 SHEET = "Keterangan"
 WIDTHS = (24, 30, 40, 18, 14, 60, 40, 40, 14)
@@ -36,13 +39,13 @@ def write_notes(ctx: ExportContext) -> None:
     ctx.book.rows[SHEET] = len(rows)
 
 
-def _cell(ws, item):
+def _cell(ws: Sheet, item: Item) -> CellValue:
     if isinstance(item, Styled):
         return item.cell(ws)
     return text_value(ws, item) if isinstance(item, str) else value_cell(ws, item)
 
 
-def _selection_rows(ctx: ExportContext) -> list[list]:
+def _selection_rows(ctx: ExportContext) -> list[Sequence[Item]]:
     labels, selection = ctx.labels, ctx.selection
     by = selection.generated_by
     return [[Styled(SECTION, labels["section_selection"])],
@@ -54,15 +57,15 @@ def _selection_rows(ctx: ExportContext) -> list[list]:
             [Styled(BOLD, labels["language"]), selection.language.value]]
 
 
-def _legend_rows(ctx: ExportContext) -> list[list]:
+def _legend_rows(ctx: ExportContext) -> list[Sequence[Item]]:
     return [[Styled(SECTION, ctx.labels["section_legend"])],
             *([Styled(STATUS_STYLES[status], ctx.labels.status(status))] for status in ReportStatus),
             [ctx.labels["not_expected"]]]
 
 
-def _indicator_rows(ctx: ExportContext) -> list[list]:
+def _indicator_rows(ctx: ExportContext) -> list[Sequence[Item]]:
     labels = ctx.labels
-    rows = [[Styled(SECTION, labels["section_indicators"])], _header(ctx, INDICATOR_HEADERS)]
+    rows: list[Sequence[Item]] = [[Styled(SECTION, labels["section_indicators"])], _header(ctx, INDICATOR_HEADERS)]
     for i in ctx.catalogue.indicators:
         options = "; ".join(f"{option.id} = {option.label}" for option in i.options)
         rows.append([i.id, i.form_title, i.label, labels.kind(i.kind), i.unit, i.definition,
@@ -70,15 +73,15 @@ def _indicator_rows(ctx: ExportContext) -> list[list]:
     return rows
 
 
-def _household_rows(ctx: ExportContext) -> list[list]:
+def _household_rows(ctx: ExportContext) -> list[Sequence[Item]]:
     labels = ctx.labels
-    rows = [[Styled(SECTION, labels["section_households"])], _header(ctx, HOUSEHOLD_HEADERS)]
+    rows: list[Sequence[Item]] = [[Styled(SECTION, labels["section_households"])], _header(ctx, HOUSEHOLD_HEADERS)]
     for i in ctx.source.household_indicators():
         rows.append([i.id, labels["households"], i.label, labels.kind(i.kind), i.unit, i.definition])
     return rows
 
 
-def _mel_rows(ctx: ExportContext) -> list[list]:
+def _mel_rows(ctx: ExportContext) -> list[Sequence[Item]]:
     """The progress rule and the data-quality flags, when the export has partners and MEL."""
     if mel_of(ctx.source) is None:
         return []
@@ -86,5 +89,5 @@ def _mel_rows(ctx: ExportContext) -> list[list]:
             *([ctx.labels[rule]] for rule in MEL_RULES)]
 
 
-def _header(ctx: ExportContext, keys: tuple[str, ...]) -> list:
+def _header(ctx: ExportContext, keys: tuple[str, ...]) -> list[Item]:
     return [Styled(HEADER, ctx.labels[key]) for key in keys]

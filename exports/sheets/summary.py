@@ -6,10 +6,21 @@ from __future__ import annotations
 from ..cells import text_value, value_cell
 from ..context import ExportContext
 from ..grouping import by_village, values_by_indicator
-from ..model import Indicator, IndicatorKind, ProgressStatus, Village, mel_of
+from ..model import (
+    CompletenessEntry,
+    Indicator,
+    IndicatorKind,
+    ProgressStatus,
+    Value,
+    Village,
+    VillageValue,
+    as_number,
+    mel_of,
+)
 from ..styles import FORMAT_INTEGER, FORMAT_PERCENT, KIND_FORMATS, change_format
 from ..table import Column, Table
 from ..tally import statuses_by_report, tally
+from ..xlsx import CellValue, Sheet
 
 SHEET = "Ringkasan"
 
@@ -25,7 +36,7 @@ def write_summary(ctx: ExportContext) -> None:
     completeness = by_village(ctx.villages, ctx.source.completeness())
     values = by_village(ctx.villages, ctx.source.village_values([i.id for i in key_indicators]))
     progress = by_village(ctx.villages, mel.progress() if mel is not None else ())
-    for (village, entries), (_, records), (_, targets) in zip(completeness, values, progress):
+    for (village, entries), (_, records), (_, targets) in zip(completeness, values, progress, strict=False):
         row = _row(ctx, table.sheet, village, entries, records, key_indicators)
         if mel is not None:
             row += [sum(1 for t in targets if t.status is status)
@@ -50,11 +61,11 @@ def _columns(ctx: ExportContext, key_indicators: list[Indicator]) -> list[Column
     return columns
 
 
-def _row(ctx: ExportContext, ws, village: Village, entries: list, records: list,
-         key_indicators: list[Indicator]) -> list:
+def _row(ctx: ExportContext, ws: Sheet, village: Village, entries: list[CompletenessEntry],
+         records: list[VillageValue], key_indicators: list[Indicator]) -> list[CellValue]:
     reports = statuses_by_report(entries, ctx.periods)
     total = tally(status for months in reports.values() for status in months.values())
-    row = [*ctx.village_cells(ws, village), text_value(ws, village.regency.name),
+    row: list[CellValue] = [*ctx.village_cells(ws, village), text_value(ws, village.regency.name),
            len(village.posyandu),
            value_cell(ws, total.expected, FORMAT_INTEGER),
            value_cell(ws, total.submitted, FORMAT_INTEGER),
@@ -73,9 +84,9 @@ def _row(ctx: ExportContext, ws, village: Village, entries: list, records: list,
     return row
 
 
-def _change(kind: IndicatorKind, latest, previous) -> float | None:
+def _change(kind: IndicatorKind, latest: Value, previous: Value) -> float | None:
     """Latest minus previous; in percentage points for rates."""
     if latest is None or previous is None:
         return None
-    difference = latest - previous
+    difference = as_number(latest) - as_number(previous)
     return round(difference * 100, 6) if kind is IndicatorKind.PERCENT else difference

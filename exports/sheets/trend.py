@@ -10,9 +10,10 @@ from openpyxl.utils import get_column_letter
 
 from ..cells import value_cell
 from ..context import MONTH_WIDTH, ExportContext
-from ..model import Indicator
+from ..model import Indicator, as_number
 from ..styles import FORMAT_PERCENT, HEADER
 from ..table import width_for, write_row
+from ..xlsx import Sheet
 
 SHEET = "Grafik"
 HEADER_ROW = 3  # below the title and note rows
@@ -45,12 +46,12 @@ def _monthly_means(ctx: ExportContext, indicators: list[Indicator]) -> dict[tupl
     for record in ctx.source.village_values([i.id for i in indicators]):
         if record.value is not None and record.period in wanted:
             key = (record.indicator_id, record.period)
-            sums[key] += record.value
+            sums[key] += as_number(record.value)
             counts[key] += 1
     return {key: sums[key] / counts[key] for key in sums}
 
 
-def _chart(ctx: ExportContext, ws, series_count: int) -> LineChart:
+def _chart(ctx: ExportContext, ws: Sheet, series_count: int) -> LineChart:
     chart = LineChart()
     chart.title = f"{ctx.labels['title_trend']} — {ctx.labels['average_of_villages']}"
     chart.y_axis.number_format = "0%"

@@ -4,13 +4,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from features.exporting.service import EmptySelection, export_workbook
-from runtime.services import Services
-from runtime.settings import Settings
-from runtime.commands import opened
 from domain.clock import SystemClock
 from domain.forms import load_forms
 from domain.periods import Period, period_range
+from features.exporting.service import EmptySelection, export_workbook
+from runtime.commands import opened
+from runtime.services import Services
+from runtime.settings import Settings
 
 
 def add_parsers(commands) -> None:

@@ -16,8 +16,17 @@ from domain import mel
 from domain.forms import FormSpec
 from domain.partners import PARTNER_ROLES, PARTNER_TYPES, label
 from domain.periods import Period
-from exports.model import (MelPart, PartnerRoleRow, ProgressRow, ProgressStatus, QualityRow, ReviewRow,
-                           Selection, Village, VillageValue)
+from exports.model import (
+    MelPart,
+    PartnerRoleRow,
+    ProgressRow,
+    ProgressStatus,
+    QualityRow,
+    ReviewRow,
+    Selection,
+    Village,
+    VillageValue,
+)
 from storage import Storage
 from storage.export_rows import ExportStreams, LatestReport, ReportOrder
 
@@ -26,7 +35,7 @@ VillageValues = Callable[[Collection[str]], Iterable[VillageValue]]
 
 class _Planned:
     """One village x programme x indicator with a target."""
-    __slots__ = ("village", "programme", "indicator", "plan", "start")
+    __slots__ = ("indicator", "plan", "programme", "start", "village")
 
     def __init__(self, village: str, programme: str, indicator: str, plan: mel.Plan, start: str):
         self.village, self.programme, self.indicator, self.plan, self.start = village, programme, indicator, plan, start

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from runtime.services import Services
 from domain.models import User
 from domain.periods import Period
 from domain.texts import DEFAULT_LANGUAGE, LANGUAGES, catalogue
 from exports import EmptySelection, ExportError, ExportStats, build_workbook, fit_for_telegram
 from exports.model import Generator, Language, Selection
 from features.exporting.source import StorageExportSource, exportable_villages
+from runtime.services import Services
 
 __all__ = ["EmptySelection", "ExportError", "ExportResult", "OutOfScope", "export_workbook", "scope_label"]
 

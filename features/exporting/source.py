@@ -28,19 +28,32 @@ from zoneinfo import ZoneInfo
 from domain import formflow
 from domain import households as household_states
 from domain.clock import iso
-from domain.households import Status
 from domain.forms import FormSpec, Question, QuestionType
+from domain.households import Status
 from domain.models import User
 from domain.models import Village as StoredVillage
 from domain.periods import Period
 from domain.roles import Role
-from exports.model import (Area, CompletenessEntry, HouseholdIndicator, HouseholdRecord, HouseholdValue,
-                           Indicator, IndicatorKind, Option, Posyandu, RawValue, ReportStatus, Selection,
-                           Village, VillageValue)
-from exports.model import MelPart  # partners
+from exports.model import (
+    Area,
+    CompletenessEntry,
+    HouseholdIndicator,
+    HouseholdRecord,
+    HouseholdValue,
+    Indicator,
+    IndicatorKind,
+    MelPart,  # partners
+    Option,
+    Posyandu,
+    RawValue,
+    ReportStatus,
+    Selection,
+    Village,
+    VillageValue,
+)
+from features.exporting.mel_source import load_mel_part  # partners
 from storage import Storage
 from storage.export_rows import ExportStreams, ReportOrder
-from features.exporting.mel_source import load_mel_part  # partners
 
 _KINDS = {QuestionType.COUNT: IndicatorKind.COUNT, QuestionType.MEASURE: IndicatorKind.MEASURE,
           QuestionType.YESNO: IndicatorKind.YESNO, QuestionType.CHOICE: IndicatorKind.CHOICE,

@@ -13,13 +13,25 @@ from pydantic import BaseModel
 from conversations import engine
 from conversations.kinds import FormKind, Run, Warning
 from conversations.turn import Button, Turn
-from domain.callbacks import Callback, decode, encode
-from domain.clock import from_iso
 from domain import formflow
 from domain.answers import display
-from domain.households import (KK_QUESTION, LOCATION_KEY, NIK_QUESTION, PAGE_SIZE, SEX_QUESTION,
-                               Status, identity_visible, last4, may_edit, may_open, nik_is_female, outside_regency,
-                               sensitive_ids)
+from domain.callbacks import Callback, decode, encode
+from domain.clock import from_iso
+from domain.households import (
+    KK_QUESTION,
+    LOCATION_KEY,
+    NIK_QUESTION,
+    PAGE_SIZE,
+    SEX_QUESTION,
+    Status,
+    identity_visible,
+    last4,
+    may_edit,
+    may_open,
+    nik_is_female,
+    outside_regency,
+    sensitive_ids,
+)
 from domain.identity import IdentityError, parse_kk
 from domain.roles import Role
 from domain.texts import LANGUAGES, Html, escape, t

@@ -9,16 +9,16 @@ from datetime import datetime
 from telegram import Update
 from telegram.error import TelegramError
 
-from domain.problems import AdminProblem
-from handlers.context import BotContext
-from features.partners.service import assign_coordinator, join, leave, save_partner, save_programme, set_role
 from domain.answers import format_number, format_percent
 from domain.partners import PARTNER_ROLES, PARTNER_TYPES, label
 from domain.periods import Period
+from domain.problems import AdminProblem
 from domain.texts import Html, t
 from exports.model import Generator, IndicatorKind, ProgressStatus, Selection
-from storage.areas import PosyanduNotFound
 from features.exporting.source import StorageExportSource, exportable_villages
+from features.partners.service import assign_coordinator, join, leave, save_partner, save_programme, set_role
+from handlers.context import BotContext
+from storage.areas import PosyanduNotFound
 
 log = logging.getLogger(__name__)
 CORRECTION_DAYS = 7

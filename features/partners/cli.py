@@ -4,16 +4,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from domain.problems import AdminProblem
-from features.partners.service import (assign_coordinator, import_targets, join, leave, save_partner, save_programme,
-                          set_role)
-from runtime.settings import Settings
-from runtime.commands import fail as _fail
-from runtime.commands import opened
 from domain.forms import load_forms
 from domain.imports import ImportProblem
 from domain.mel import TARGETS_HEADER, TargetsInvalid
 from domain.partners import PARTNER_ROLES, PARTNER_TYPES
+from domain.problems import AdminProblem
+from features.partners.service import (
+    assign_coordinator,
+    import_targets,
+    join,
+    leave,
+    save_partner,
+    save_programme,
+    set_role,
+)
+from runtime.commands import fail as _fail
+from runtime.commands import opened
+from runtime.settings import Settings
 
 
 def add_parsers(commands) -> None:

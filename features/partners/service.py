@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from domain.problems import AdminProblem
 from domain.forms import FormSpec
 from domain.mel import TargetRow, parse_targets_csv, target_catalogue
 from domain.partners import PARTNER_ROLES, PARTNER_TYPES, Partner, Programme, is_short_code
 from domain.periods import Period
+from domain.problems import AdminProblem
 from domain.regions import is_village_code
 from domain.roles import Role
 from storage import Storage

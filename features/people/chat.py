@@ -4,10 +4,10 @@ from __future__ import annotations
 from telegram import Update
 
 from domain.problems import AdminProblem
-from features.people.service import deep_link, invitation_scope
-from handlers.context import BotContext
 from domain.roles import Role
 from domain.texts import Html
+from features.people.service import deep_link, invitation_scope
+from handlers.context import BotContext
 
 
 async def invite_command(update: Update, context: BotContext) -> None:

@@ -1,19 +1,16 @@
 """Admin commands: villages, posyandu, invitations, users, audit."""
 from __future__ import annotations
 
-import argparse
 import sys
-from contextlib import asynccontextmanager
 from pathlib import Path
 
+from domain.imports import ImportProblem, parse_villages_csv
 from domain.problems import AdminProblem
-from features.people.service import deep_link, invitation_scope
+from domain.roles import Role
 from features.partners.service import invitation_partner
+from features.people.service import deep_link, invitation_scope
 from runtime.commands import fail, opened
 from runtime.settings import Settings
-from domain.imports import ImportProblem, parse_villages_csv
-from domain.roles import Role
-from storage import Storage
 
 
 def add_parsers(commands) -> None:

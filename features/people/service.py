@@ -1,13 +1,12 @@
 """Administration used by both the command line and the admin chat commands."""
 from __future__ import annotations
 
-from typing import Any
-
 from domain.models import ScopeEntry
 from domain.problems import AdminProblem
 from domain.regions import is_area_code, is_village_code
 from domain.roles import VILLAGE_ROLES, Role
 from storage import Storage
+
 
 async def invitation_scope(storage: Storage, role: Role, villages: list[str], regency: str | None = None,
                            posyandu_ids: list[int] = (), programme_scope: bool = False) -> list[ScopeEntry]:

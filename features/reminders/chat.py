@@ -8,15 +8,13 @@ import logging
 from telegram import Update
 from telegram.constants import ParseMode
 
-from handlers.context import BotContext
 from domain.clock import local_now
 from domain.models import Village
-from domain.periods import Period
 from domain.roles import REPORTERS, Role
 from domain.texts import Html, t
-from features.reminders import messages
-from features.reminders import planner
+from features.reminders import messages, planner
 from features.reminders.jobs import run_round
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 SEND_WORDS = ("kirim", "send")

@@ -6,11 +6,11 @@ import sys
 
 from telegram.ext import ExtBot
 
+from domain.clock import SystemClock
 from features.reminders.jobs import run_round
+from handlers.limits import TelegramLimiter
 from runtime.services import open_services
 from runtime.settings import Settings
-from handlers.limits import TelegramLimiter
-from domain.clock import SystemClock
 
 
 def add_parsers(commands) -> None:

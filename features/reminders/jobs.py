@@ -25,13 +25,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext, Job
 
-from handlers.context import SERVICES_KEY
-from runtime.services import Services
-from handlers.limits import BROADCAST
 from domain.texts import Html
-from features.reminders import messages
-from features.reminders import planner
+from features.reminders import messages, planner
 from features.reminders.planner import Batch, DigestSchedule, Inputs, Plan
+from handlers.context import SERVICES_KEY
+from handlers.limits import BROADCAST
+from runtime.services import Services
 
 log = logging.getLogger(__name__)
 

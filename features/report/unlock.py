@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers.context import BotContext
 from domain.periods import Period
+from handlers.context import BotContext
 from storage.areas import PosyanduNotFound
 
 UNLOCK_DAYS = 7

@@ -1,11 +1,12 @@
 """The message budget, with a fake clock: replies are never held, broadcasts are evenly spaced
 and fit into what the replies of the last second leave."""
 import asyncio
+from itertools import pairwise
 
 import pytest
 
-from handlers.pacing import WINDOW, SendBudget
 from handlers.limits import BROADCAST, TelegramLimiter
+from handlers.pacing import WINDOW, SendBudget
 
 
 class FakeTime:
@@ -39,7 +40,7 @@ async def broadcast(pacer: SendBudget, fake: FakeTime) -> float:
 async def test_broadcasts_are_evenly_spaced_with_no_burst(fake):
     pacer = budget(fake)
     times = [await broadcast(pacer, fake) for _ in range(90)]
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in pairwise(times)]
     assert min(gaps) == pytest.approx(1 / 29)
     for start in times:  # at most 29 in any one-second window
         assert sum(start <= t < start + WINDOW for t in times) <= 29

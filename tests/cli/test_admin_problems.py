@@ -7,11 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from domain.problems import AdminProblem
 from domain.roles import Role
 from domain.texts import catalogue, placeholders
-from features.partners.service import (assign_coordinator, invitation_partner, join, leave, save_partner,
-                                       save_programme, set_role)
-from domain.problems import AdminProblem
+from features.partners.service import (
+    assign_coordinator,
+    invitation_partner,
+    join,
+    leave,
+    save_partner,
+    save_programme,
+    set_role,
+)
 from features.people.service import invitation_scope
 from tests.partners.support import SUKAMAJU, forms, person, setup_alliance
 from tests.support.harness import ADMIN_ID
@@ -95,8 +102,8 @@ def test_every_admin_problem_is_a_catalogue_key_with_its_parameters():
     assert len(found) >= 20
     for where, call in found:
         assert call.args, where
-        key = call.args[0]
-        for key in (key.body, key.orelse) if isinstance(key, ast.IfExp) else (key,):
+        first = call.args[0]
+        for key in (first.body, first.orelse) if isinstance(first, ast.IfExp) else (first,):
             assert isinstance(key, ast.Constant) and key.value.startswith("admin."), where
             for lang in ("id", "en"):
                 assert placeholders(catalogue(lang)[key.value]) == {k.arg for k in call.keywords}, where

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from runtime.settings import REPO_DIR
 from app.cli import main
+from runtime.settings import REPO_DIR
 
 CSV = """code,name,district,regency,province,timezone
 32.04.12.2001,Sukamaju,Cileunyi,Kabupaten Bandung,Jawa Barat,
@@ -42,7 +42,7 @@ def test_import_villages_posyandu_and_invite(env, capsys):
     status, out, _ = run(capsys, "posyandu", "add", "--village", "32.04.12.2001", "--name", "Mawar")
     posyandu_id = out.strip()
     assert status == 0 and posyandu_id.isdigit()
-    status, out, err = run(capsys, "invite", "--role", "kader", "--village", "32.04.12.2001",
+    status, out, _ = run(capsys, "invite", "--role", "kader", "--village", "32.04.12.2001",
                            "--posyandu", posyandu_id, "--count", "3")
     codes = out.split()
     assert status == 0 and len(codes) == 3 and all(len(c) == 8 for c in codes) and out.count("\n") == 3

@@ -5,12 +5,12 @@ import random
 
 import pytest
 
-from runtime.settings import REPO_DIR
 from devtools.demo import terminal
 from devtools.demo.history import plausible_answers
 from domain import formflow
 from domain.forms import load_forms
 from domain.periods import Period
+from runtime.settings import REPO_DIR
 
 FORMS = load_forms(REPO_DIR / "forms")
 

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.answers import (AnswerError, display, format_number, format_percent, normalise_text,
-                            parse_answer, parse_date)
+from domain.answers import AnswerError, display, format_number, format_percent, normalise_text, parse_answer, parse_date
 from domain.forms import Question, QuestionType
 from domain.periods import MONTHS_EN, MONTHS_ID
 

@@ -1,13 +1,25 @@
 """Walking a form: next/previous question, pruning, rules, required answers, derived indicators."""
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.formflow import (Context, all_broken_rules, broken_rules, changed_answers, derived_values,
-                             is_complete, is_relevant, key_derived, missing_required, next_question,
-                             previous_question, prune, relevant_questions, rules_about)
+from domain.formflow import (
+    Context,
+    all_broken_rules,
+    broken_rules,
+    changed_answers,
+    derived_values,
+    is_complete,
+    is_relevant,
+    key_derived,
+    missing_required,
+    next_question,
+    previous_question,
+    prune,
+    relevant_questions,
+    rules_about,
+)
 from domain.forms import FormSpec
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,6 +1,17 @@
 """Households, pure: access per role, tolerant names, soft identity checks, indicators by hand."""
-from domain.households import (identity_visible, last4, may_edit, may_open, may_see_household_list, name_score,
-                               nik_is_female, outside_regency, search_names, state_at, village_indicators)
+from domain.households import (
+    identity_visible,
+    last4,
+    may_edit,
+    may_open,
+    may_see_household_list,
+    name_score,
+    nik_is_female,
+    outside_regency,
+    search_names,
+    state_at,
+    village_indicators,
+)
 from domain.models import ScopeEntry, User
 from domain.roles import Role
 from tests.support.households import household_form

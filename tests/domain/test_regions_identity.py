@@ -5,8 +5,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.identity import IdentityError, clean_digits, mask, parse_kk, parse_nik
-from domain.regions import (is_area_code, is_village_code, normalise_timezone, parent_codes,
-                            timezone_for_province, within, zone_abbreviation)
+from domain.regions import (
+    is_area_code,
+    is_village_code,
+    normalise_timezone,
+    parent_codes,
+    timezone_for_province,
+    within,
+    zone_abbreviation,
+)
 
 TODAY = date(2026, 11, 23)
 

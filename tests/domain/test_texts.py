@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain import identity
-from domain.households import Status
 from domain.forms import QuestionType
+from domain.households import Status
 from domain.roles import COMMANDS, FORM_COMMANDS, GUEST_COMMANDS, Role
 from domain.texts import DEFAULT_LANGUAGE, LANGUAGES, Html, catalogue, escape, placeholders, t
 from storage.users import Outcome
@@ -58,8 +58,8 @@ def test_placeholders():
 
 
 class _TagChecker(HTMLParser):
-    ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler",
-               "blockquote"}
+    ALLOWED = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler",
+                         "blockquote"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)

@@ -12,8 +12,17 @@ import pytest
 from openpyxl import load_workbook
 
 from runtime.settings import REPO_DIR
-from tests.e2e.conftest import (TEST_FORMS, VILLAGE, activity_date, answer, jakarta_today, register, said,
-                                settled, wait_until)
+from tests.e2e.conftest import (
+    TEST_FORMS,
+    VILLAGE,
+    activity_date,
+    answer,
+    jakarta_today,
+    register,
+    said,
+    settled,
+    wait_until,
+)
 from tests.handlers.test_household_conversation import ANSWERS as HOUSEHOLD_ANSWERS
 from tests.support.households import KEY, KK, NAME, NIK
 

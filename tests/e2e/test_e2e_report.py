@@ -12,10 +12,19 @@ from __future__ import annotations
 import random
 import time
 
-import pytest
-
-from tests.e2e.conftest import (activity_date, answer, is_new, next_message, open_report, polled_past, register,
-                                said, settled, transcript, wait_until)
+from tests.e2e.conftest import (
+    activity_date,
+    answer,
+    is_new,
+    next_message,
+    open_report,
+    polled_past,
+    register,
+    said,
+    settled,
+    transcript,
+    wait_until,
+)
 
 SITI = 1001
 
@@ -117,7 +126,7 @@ def test_random_kills_during_rapid_answering_lose_nothing(world, bot, server):
         if moment == "random":
             time.sleep(rng.uniform(0, 0.1))
         elif moment == "fetched":
-            wait_until(lambda: polled_past(server, last), what=f"the bot to fetch update {last}")
+            wait_until(lambda last=last: polled_past(server, last), what=f"the bot to fetch update {last}")
         bot.kill()
         server.delay("sendMessage", 0)
         bot.start(server)

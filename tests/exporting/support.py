@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from runtime.services import Services
-from runtime.settings import REPO_DIR
 from domain.forms import load_forms
 from domain.models import ScopeEntry, User
 from domain.roles import Role
+from runtime.services import Services
+from runtime.settings import REPO_DIR
 
 SUKAMAJU, CIBIRU, OEBOBO, SENTANI = "32.04.12.2001", "32.04.12.2002", "53.71.01.1001", "91.03.01.2001"
 FORM = "posyandu_bulanan"

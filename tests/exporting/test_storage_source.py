@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from features.exporting.service import EmptySelection, OutOfScope, export_workbook
 from domain.roles import Role
 from exports.model import Generator, ReportStatus, Selection
+from features.exporting.service import EmptySelection, OutOfScope, export_workbook
 from features.exporting.source import StorageExportSource, aggregate, exportable_villages
 from tests.exporting.support import CIBIRU, FORM, OEBOBO, SENTANI, SUKAMAJU, forms, person, services, submit
 

@@ -9,9 +9,23 @@ from datetime import date, datetime
 import pytest
 
 from exports.memory import MemorySource
-from exports.model import (Area, CompletenessEntry, Generator, HouseholdIndicator, HouseholdRecord,
-                           HouseholdValue, Indicator, IndicatorKind, Option, Posyandu, RawValue,
-                           ReportStatus, Selection, Village, VillageValue)
+from exports.model import (
+    Area,
+    CompletenessEntry,
+    Generator,
+    HouseholdIndicator,
+    HouseholdRecord,
+    HouseholdValue,
+    Indicator,
+    IndicatorKind,
+    Option,
+    Posyandu,
+    RawValue,
+    ReportStatus,
+    Selection,
+    Village,
+    VillageValue,
+)
 
 PERIODS = ("2026-01", "2026-02", "2026-03")
 GENERATED_AT = datetime(2026, 4, 2, 9, 30)

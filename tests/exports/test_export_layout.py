@@ -95,8 +95,8 @@ def test_a_row_limit_without_room_for_data_is_refused():
 
 
 @pytest.mark.parametrize(("language", "months", "title", "status"), [
-    ("id", ("Mar 2026", "Mei 2026", "Agu 2026"), "Ringkasan per desa — Kabupaten Bandung — Maret 2026 s.d. Agustus 2026",
-     "Tepat waktu"),
+    ("id", ("Mar 2026", "Mei 2026", "Agu 2026"),
+     "Ringkasan per desa — Kabupaten Bandung — Maret 2026 s.d. Agustus 2026", "Tepat waktu"),
     ("en", ("Mar 2026", "May 2026", "Aug 2026"), "Summary per village — Kabupaten Bandung — March 2026 to August 2026",
      "On time"),
 ])

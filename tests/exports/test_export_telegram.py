@@ -66,7 +66,7 @@ def test_split_per_regency(tmp_path):
     source, path, size = build_noisy(tmp_path, villages)
     parts = fit_for_telegram(path, source, limit=size // 2)  # the zip of the whole is still too big
     assert [part.name for part in parts] == ["laporan-32.04.xlsx", "laporan-32.05.xlsx", "laporan-32.73.xlsx"]
-    for part, village in zip(parts, villages):
+    for part, village in zip(parts, villages, strict=True):
         workbook = load_workbook(part)
         assert {row[4] for row in workbook["Data"].iter_rows(min_row=2, values_only=True)} == {village.code}
         assert workbook["Data"].max_row == ROWS_PER_VILLAGE + 1

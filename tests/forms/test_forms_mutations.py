@@ -9,8 +9,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runtime.settings import REPO_DIR
 from domain.forms import FormError, FormSpec, load_form
+from runtime.settings import REPO_DIR
 
 # The small ones: the loader's cost grows with the file, and every question type is in uji.yaml.
 SOURCES = [REPO_DIR / "forms" / "literasi_bulanan.yaml", REPO_DIR / "tests" / "support" / "forms" / "uji.yaml"]

@@ -236,7 +236,7 @@ BREAK_SOFT = {
 
 
 def scope_for(form_id: str, answers: dict | None = None, prev: dict | None = None,
-              month: int | None | str = "base") -> Scope:
+              month: int | str | None = "base") -> Scope:
     base = CONSISTENT[form_id]
     merged = {**base["answers"], **(answers or {})}
     return Scope(answers=merged, prev={**base["prev"], **(prev or {})},
@@ -386,7 +386,7 @@ def test_every_question_is_short_bilingual_and_numeric_ones_have_an_example(form
         if question.type in (QuestionType.COUNT, QuestionType.MEASURE):
             assert question.label.id.endswith("?") and question.label.en.endswith("?"), where
             assert question.help is not None, where
-            assert question.unit or form_id == "rumah_tangga" and question.id == "desil_kesejahteraan", where
+            assert question.unit or (form_id == "rumah_tangga" and question.id == "desil_kesejahteraan"), where
             assert question.example, where
             value = float(question.example.replace(",", "."))
             assert value >= (question.lower or 0), where

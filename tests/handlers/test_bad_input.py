@@ -21,7 +21,7 @@ import pytest
 from domain.answers import normalise_text
 from domain.models import ScopeEntry
 from domain.roles import Role
-from tests.handlers.test_report_conversation import said, uji  # noqa: F401 (fixture)
+from tests.handlers.test_report_conversation import said
 
 VILLAGE = "32.04.12.2001"
 NIK = "3204125708900001"
@@ -187,7 +187,7 @@ async def reach(person, question: str) -> None:
             person.press(value)
         elif qid == "layanan":
             person.press(value)
-            await person.await_for(lambda m: f"☑ {value}" in m.button_texts)
+            await person.await_for(lambda m, value=value: f"☑ {value}" in m.button_texts)
             person.press("Selesai")
         else:
             person.send(value)
@@ -276,7 +276,8 @@ async def test_bad_input_while_choosing_what_to_report(uji, server, storage, pos
 
 # -- registration, /ekspor, /bahasa -------------------------------------------------------------
 async def test_bad_input_while_registering(uji, server, storage, posyandu_ids, caplog, clock):
-    [code] = await storage.users.create_invitations(Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_ids["Mawar"])])
+    [code] = await storage.users.create_invitations(
+        Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_ids["Mawar"])])
     budi = server.user(1003, "Budi")
     budi.send("/start")
     await said(budi, "kode undangan")

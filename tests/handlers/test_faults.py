@@ -13,11 +13,12 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 
 import handlers.limits
 import storage.db as db_module
-from handlers.limits import TelegramLimiter
 from domain.models import ScopeEntry
 from domain.roles import Role
+from handlers.limits import TelegramLimiter
+from storage import DatabaseFull
+from tests.handlers.test_report_conversation import answer, said
 from tests.support.harness import settled
-from tests.handlers.test_report_conversation import answer, said, uji  # noqa: F401 (fixture)
 
 VILLAGE = "32.04.12.2001"
 
@@ -92,8 +93,8 @@ async def test_a_full_disk_tells_the_person_and_the_bot_goes_on(uji, server, sto
     real = storage.db.transaction
 
     @asynccontextmanager
-    async def full():
-        raise sqlite3.OperationalError("database or disk is full")
+    async def full():  # what storage raises for SQLite's SQLITE_FULL (tests/storage/test_faults.py)
+        raise DatabaseFull("database or disk is full")
         yield  # pragma: no cover
 
     monkeypatch.setattr(storage.db, "transaction", full)

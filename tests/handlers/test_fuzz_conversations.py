@@ -15,7 +15,7 @@ from domain.answers import AnswerError, parse_answer
 from domain.models import ScopeEntry
 from domain.roles import Role
 from tests.handlers.test_bad_input import INTERNAL_ERROR, probe
-from tests.handlers.test_report_conversation import said, uji  # noqa: F401 (fixture)
+from tests.handlers.test_report_conversation import said
 
 SUKAMAJU, CIBIRU = "32.04.12.2001", "32.04.12.2002"
 STEPS = 300

@@ -1,7 +1,7 @@
 """Review of reports (/tinjau), progress (/capaian) and the admin's /mitra through a real Application."""
-from features.partners.service import import_targets
 from domain.models import ScopeEntry
 from domain.roles import Role
+from features.partners.service import import_targets
 from tests.partners.support import CIBIRU, OEBOBO, SUKAMAJU, forms, setup_alliance
 from tests.support.harness import ADMIN_ID
 

@@ -7,8 +7,8 @@ from telegram.ext import TypeHandler
 
 from handlers.polling import Poller
 from storage.updates import Progress
+from tests.handlers.test_report_conversation import answer, register, said
 from tests.support.harness import settled
-from tests.handlers.test_report_conversation import answer, register, said, uji  # noqa: F401 (fixture)
 
 
 def capture(application) -> list[dict]:

@@ -242,7 +242,7 @@ async def test_locked_period_and_coordinator_unlock(uji, server, storage, posyan
 async def test_stickers_photos_edits_and_other_commands_get_a_gentle_reask(uji, server, storage, posyandu_ids):
     siti = await register(server, storage, posyandu_ids["Mawar"])
     siti.send("/lapor")
-    first = await said(siti, "balita sasaran")
+    await said(siti, "balita sasaran")
     siti.send_sticker()
     assert "balita sasaran" in (await said(siti, "berupa tulisan")).text
     siti.send_photo()

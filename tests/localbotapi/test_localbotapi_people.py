@@ -173,7 +173,7 @@ def test_commands_per_scope(server, api):
     server.user(1001, language_code="id")
     server.user(1002)
     default = [{"command": "start", "description": "Mulai"}]
-    admin = default + [{"command": "rekap", "description": "Rekap"}]
+    admin = [*default, {"command": "rekap", "description": "Rekap"}]
     api("setMyCommands", commands=default)
     api("setMyCommands", commands=admin, scope={"type": "chat", "chat_id": 1001})
     assert server.commands_for(1001) == admin

@@ -1,12 +1,12 @@
 """Shared set-up for the partner and MEL tests: two programmes, partners with roles, people."""
 from __future__ import annotations
 
-from features.partners.service import join, save_partner, save_programme, set_role
 from domain.models import ScopeEntry
 from domain.roles import Role
+from features.partners.service import join, save_partner, save_programme, set_role
 from tests.exporting.support import CIBIRU, OEBOBO, SENTANI, SUKAMAJU, forms
 
-__all__ = ["CIBIRU", "OEBOBO", "SENTANI", "SUKAMAJU", "forms", "setup_alliance", "person"]
+__all__ = ["CIBIRU", "OEBOBO", "SENTANI", "SUKAMAJU", "forms", "person", "setup_alliance"]
 
 
 async def setup_alliance(storage) -> None:

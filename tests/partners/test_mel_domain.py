@@ -1,8 +1,20 @@
 """MEL logic without a database: the targets CSV, progress against target, quality flags."""
 import pytest
 
-from domain.mel import (ALL_VILLAGES, FlagKind, Plan, QualityFlag, ReportValues, Status, TargetCatalogue,
-                        TargetRow, TargetsInvalid, parse_targets_csv, progress, quality_flags)
+from domain.mel import (
+    ALL_VILLAGES,
+    FlagKind,
+    Plan,
+    QualityFlag,
+    ReportValues,
+    Status,
+    TargetCatalogue,
+    TargetRow,
+    TargetsInvalid,
+    parse_targets_csv,
+    progress,
+    quality_flags,
+)
 from tests.exporting.support import forms
 
 CATALOGUE = TargetCatalogue(indicators={"sehat": {"partisipasi_d_s": True, "balita_ditimbang_d": False}},

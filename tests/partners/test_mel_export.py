@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from features.partners.service import import_targets
 from domain.roles import Role
 from exports import build_workbook
 from exports.model import Generator, Selection
 from features.exporting.source import StorageExportSource
+from features.partners.service import import_targets
 from tests.exports.export_sample import rows
 from tests.partners.support import CIBIRU, OEBOBO, SUKAMAJU, forms, person, setup_alliance
 

@@ -1,5 +1,5 @@
 """The partner, programme and targets commands, as an admin uses them."""
-from tests.cli.test_cli import CSV, env, run, write  # noqa: F401 - env is a fixture
+from tests.cli.test_cli import CSV, run, write
 
 TARGETS = """programme,indicator,village,kind,month,value
 sehat,partisipasi_d_s,,baseline,2026-01,60

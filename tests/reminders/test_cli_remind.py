@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from features.reminders import cli as reminder_commands
 from app.cli import main
+from devtools.localbotapi import LocalBotApi
 from domain.clock import FixedClock
 from domain.models import ScopeEntry
 from domain.roles import Role
-from devtools.localbotapi import LocalBotApi
+from features.reminders import cli as reminder_commands
 from storage import Storage
 from tests.support.harness import TOKEN, seed
 

@@ -221,7 +221,10 @@ def test_digest_weekday_zero_is_sunday_and_a_missed_one_keeps_a_day():
     assert moment.isoformat() == "2026-11-22T07:00:00+07:00"
     assert planner.digest_moment(MONDAY_7, utc(2026, 11, 23, 0, 0)).isoformat() == "2026-11-23T07:00:00+07:00"
     assert planner.digest_moment(MONDAY_7, utc(2026, 11, 22, 23, 59)).isoformat() == "2026-11-16T07:00:00+07:00"
-    digests = lambda now, **kw: [m for m in run(now, digest=MONDAY_7, **kw).due if isinstance(m, planner.Digest)]
+
+    def digests(now, **kw):
+        return [m for m in run(now, digest=MONDAY_7, **kw).due if isinstance(m, planner.Digest)]
+
     assert digests(utc(2026, 11, 22, 23, 59)) == []                      # Monday 06:59 WIB
     [digest] = digests(utc(2026, 11, 23, 0, 0))                           # Monday 07:00 WIB
     assert digest.key == "digest:2001:2026-W48" and digest.user == KOORD
@@ -232,7 +235,10 @@ def test_digest_weekday_zero_is_sunday_and_a_missed_one_keeps_a_day():
 
 def test_digest_numbers_per_village_never_above_100_percent():
     oct_ = Period(2026, 10)
-    due = lambda day: datetime(2026, 11, day, 12, 0, tzinfo=planner.ZoneInfo("Asia/Jakarta"))
+
+    def due(day):
+        return datetime(2026, 11, day, 12, 0, tzinfo=planner.ZoneInfo("Asia/Jakarta"))
+
     closed = Posyandu(id=9, village_code=WIB, name="Tutup", active=False)
     submitted = {
         ("posyandu", MAWAR.id, "2026-10"): due(5),      # on time: on the due day itself
@@ -286,7 +292,7 @@ def test_people_by_village_finds_exactly_those_whose_scope_reaches_the_village()
                         scope=(ScopeEntry(area_code=WIB), ScopeEntry(area_code=WIT)))
     gone = person(1005, "kader", WIB, MAWAR.id, active=False)
     admin = person(9, "admin", "32", None)
-    people = PEOPLE + [province, district, two_villages, gone, admin]
+    people = [*PEOPLE, province, district, two_villages, gone, admin]
 
     index = planner.people_by_village(people, [v.code for v in VILLAGES])
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from handlers.context import SERVICES_KEY
-from runtime.services import Services
 from domain.forms import load_forms
 from domain.models import ScopeEntry
 from domain.roles import Role
 from features.reminders.jobs import TICK_JOB_ID, run_round, schedule_reminders
+from handlers.context import SERVICES_KEY
+from runtime.services import Services
 from storage import Storage
 from tests.support.harness import TOKEN, make_settings, running_bot
 
@@ -101,7 +101,7 @@ async def test_no_double_send_across_reruns_a_restart_and_two_processes(server, 
 async def test_a_claim_left_by_a_dead_round_is_retried_after_a_few_minutes(app, server, storage, clock, posyandu_ids):
     siti = await add_person(server, storage, 1001, "kader", SUKAMAJU, posyandu_ids["Mawar"])
     clock.set(D3_WIB)
-    key = "remind:uji_bulanan:%d:2026-11:D-3:1001" % posyandu_ids["Mawar"]
+    key = f"remind:uji_bulanan:{posyandu_ids['Mawar']}:2026-11:D-3:1001"
     assert await storage.reminders.claim([key], 1001, "remind", owner="dead-process") == [key]
     assert (await run_round(services_of(app), app.bot)).sent == 0   # claimed just now: maybe being sent
     clock.advance(minutes=6)

@@ -2,9 +2,9 @@
 and `python bot.py audit` prints them."""
 import argparse
 
-from features.people.cli import audit_list
 from domain.models import ScopeEntry
 from domain.roles import Role
+from features.people.cli import audit_list
 
 VILLAGE = "32.04.12.2001"
 NIK = "3204125708900001"
@@ -12,7 +12,8 @@ NIK = "3204125708900001"
 
 async def test_each_action_is_audited_and_printed(settings, storage, posyandu_ids, capsys):
     mawar = posyandu_ids["Mawar"]
-    [kader_code] = await storage.users.create_invitations(Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=mawar)], created_by=9000)
+    [kader_code] = await storage.users.create_invitations(
+        Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=mawar)], created_by=9000)
     [coord_code] = await storage.users.create_invitations(Role.KOORDINATOR, [ScopeEntry(area_code="32.04")])
     await storage.users.register(1001, "Siti Aminah", NIK)  # a wrong code (a NIK typed by mistake)
     await storage.users.register(1001, "Siti Aminah", kader_code)

@@ -4,8 +4,14 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from features.backups.jobs import (CATCH_UP_JOB_ID, DAILY_JOB_ID, backup_due, backup_job, latest_backup_time,
-                            schedule_backups)
+from features.backups.jobs import (
+    CATCH_UP_JOB_ID,
+    DAILY_JOB_ID,
+    backup_due,
+    backup_job,
+    latest_backup_time,
+    schedule_backups,
+)
 from handlers.context import SERVICES_KEY
 from runtime.services import Services
 from storage.backup import check_backup, list_backups

@@ -9,12 +9,11 @@ from domain.households import Status
 from domain.models import ScopeEntry
 from domain.roles import Role
 from exports.model import IndicatorKind
+from features.exporting.source import load_household_part
 from storage import DataKeyError, Storage
 from storage.crypto import DataCipher
-from features.exporting.source import load_household_part
 from tests.support.harness import seed
 from tests.support.households import KEY, KK, NAME, VILLAGE, full_answers, household_form, store_household
-
 
 
 async def cli(args):

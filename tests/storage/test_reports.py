@@ -11,7 +11,8 @@ VILLAGE = "32.04.12.2001"
 
 
 async def kader(storage, posyandu_id):
-    [code] = await storage.users.create_invitations(Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_id)])
+    [code] = await storage.users.create_invitations(
+        Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_id)])
     return (await storage.users.register(1001, "Siti", code)).user
 
 

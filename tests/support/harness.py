@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import asyncio
-
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.application import build_application
-from handlers.polling import Poller
-from runtime.services import Services
-from runtime.settings import REPO_DIR, Settings
+from devtools.localbotapi import LocalBotApi
 from domain.clock import FixedClock
 from domain.forms import load_forms
 from domain.imports import VillageRow
-from devtools.localbotapi import LocalBotApi
+from handlers.polling import Poller
+from runtime.services import Services
+from runtime.settings import REPO_DIR, Settings
 from storage import Storage
 
 TOKEN = "123456:TEST-token-for-the-local-bot-api"

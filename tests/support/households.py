@@ -1,9 +1,9 @@
 """Household test data: a valid record and a way to store it without the chat."""
 from functools import cache
 
-from runtime.settings import REPO_DIR
 from domain.forms import FormSpec, load_forms
 from domain.households import sensitive_ids
+from runtime.settings import REPO_DIR
 
 VILLAGE = "32.04.12.2001"
 KEY = "test-data-key-0123456789abcdef"
