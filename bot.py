@@ -1,4 +1,5 @@
 """Lapor Desa: `python bot.py [COMMAND]`. With no command, runs the bot."""
+
 import sys
 
 from app.cli import main

@@ -1,6 +1,7 @@
 """The composition root: settings -> storage -> Application with the kernel's handlers, each
 feature's handlers and conversation kinds, and the scheduled jobs. Nothing imports this module
 but the command line (app/cli.py)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -57,11 +58,18 @@ def build_application(services: Services, *, request=None) -> Application:
         .base_file_url(settings.file_url)
         # No default parse_mode: PTB would add it to methods that do not take one. Texts are sent
         # with parse_mode=HTML explicitly (BotContext.say, reply_html).
-        .defaults(Defaults(tzinfo=ZoneInfo(settings.default_timezone),
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(
+                tzinfo=ZoneInfo(settings.default_timezone), link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(TelegramLimiter())
-        .connection_pool_size(32).pool_timeout(30).connect_timeout(15).read_timeout(30).write_timeout(60)
+        .connection_pool_size(32)
+        .pool_timeout(30)
+        .connect_timeout(15)
+        .read_timeout(30)
+        .write_timeout(60)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

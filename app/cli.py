@@ -1,4 +1,5 @@
 """The command line: `python bot.py COMMAND` (same as `lapordesa COMMAND`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lapordesa: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except DatabaseError as problem:
-        print(f"lapordesa: the database cannot be used: {problem}. Restore the latest backup with "
-              f"'python bot.py restore FILE' (backups are in BACKUP_DIR).", file=sys.stderr)
+        print(
+            f"lapordesa: the database cannot be used: {problem}. Restore the latest backup with "
+            f"'python bot.py restore FILE' (backups are in BACKUP_DIR).",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

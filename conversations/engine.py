@@ -6,6 +6,7 @@ no Telegram type: it gets a :class:`Turn` and answers through ``turn.chat``. Wha
 of form (where drafts live, extra checks, what submitting does) comes from its
 :class:`~conversations.kinds.FormKind`.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -58,8 +59,10 @@ def question_prompt(turn: Turn, run: Run, question: Question) -> tuple[str, Keyb
     relevant = formflow.relevant_questions(run.form, run.answers, run.context)
     number = next((i for i, q in enumerate(relevant, 1) if q.id == question.id), len(relevant))
     section = run.form.section_of(question.id).title.get(lang)
-    lines = [turn.t("form.progress", section=section, number=number, total=len(relevant)),
-             f"<b>{escape(question.label.get(lang))}</b>"]
+    lines = [
+        turn.t("form.progress", section=section, number=number, total=len(relevant)),
+        f"<b>{escape(question.label.get(lang))}</b>",
+    ]
     if question.unit:
         lines.append(turn.t("form.unit", unit=question.unit))
     if question.id in run.answers:
@@ -92,8 +95,10 @@ def _answer_buttons(turn: Turn, question: Question, nonce: int, selected: list[s
         return [[_button(o.label.get(lang), nonce, "o", i)] for i, o in enumerate(question.options)]
     if question.type is QuestionType.MULTICHOICE:
         chosen = selected or []
-        rows = [[_button(("☑ " if o.id in chosen else "☐ ") + o.label.get(lang), nonce, "t", i)]
-                for i, o in enumerate(question.options)]
+        rows = [
+            [_button(("☑ " if o.id in chosen else "☐ ") + o.label.get(lang), nonce, "t", i)]
+            for i, o in enumerate(question.options)
+        ]
         return [*rows, [_button(turn.t("button.done"), nonce, "d")]]
     return []
 
@@ -101,14 +106,16 @@ def _answer_buttons(turn: Turn, question: Question, nonce: int, selected: list[s
 def review(turn: Turn, run: Run) -> tuple[str, Keyboard]:
     lang, nonce = turn.language, run.session.nonce
     relevant = formflow.relevant_questions(run.form, run.answers, run.context)
-    lines = [turn.t("form.review_title", title=run.title)]
+    lines: list[str] = [turn.t("form.review_title", title=run.title)]
     for number, question in enumerate(relevant, 1):
         label = question.label.get(lang)
         label = label if len(label) <= _LABEL_LIMIT else label[: _LABEL_LIMIT - 1] + "…"
-        lines.append(f"{number}. {escape(label)}: <b>{escape(display(question, run.answers.get(question.id), lang))}</b>")
+        lines.append(
+            f"{number}. {escape(label)}: <b>{escape(display(question, run.answers.get(question.id), lang))}</b>"
+        )
     lines.append(turn.t("form.review_hint"))
     numbers = [_button(str(n), nonce, "e", n - 1) for n in range(1, len(relevant) + 1)]
-    rows = [numbers[i:i + 6] for i in range(0, len(numbers), 6)]
+    rows = [numbers[i : i + 6] for i in range(0, len(numbers), 6)]
     rows.append([_button(turn.t("button.submit"), nonce, "k")])
     return "\n".join(lines), rows
 
@@ -120,6 +127,7 @@ def _button(label: str, nonce: int, action: str, arg: int | str = "") -> Button:
 # -- answering ----------------------------------------------------------------------------------
 async def accept(turn: Turn, run: Run, value: Any) -> None:
     """An answer to the question under the cursor: check rules, save, move on."""
+    assert run.session.cursor is not None  # answers come only while a question is asked
     question = run.form.question(run.session.cursor)
     candidate = {**run.answers, question.id: value}
     state = _state(run)
@@ -145,10 +153,17 @@ async def _save_and_continue(turn: Turn, run: Run, question: Question, value: An
     next_q = formflow.next_question(run.form, kept, run.context)
     confirmed = _state(run).confirmed
     # The next question's nonce is saved with the answer: one transaction, then ``show``.
-    session = replace(run.session, cursor=next_q.id if next_q else None, mode="ask", wrong_tries=0,
-                      pending=AnswerState().dump(), nonce=run.session.nonce + 1)
-    await run.kind.store(turn).save_answer(run.draft.id, question.id, value, confirmed=confirmed,
-                                           removed=removed, session=session)
+    session = replace(
+        run.session,
+        cursor=next_q.id if next_q else None,
+        mode="ask",
+        wrong_tries=0,
+        pending=AnswerState().dump(),
+        nonce=run.session.nonce + 1,
+    )
+    await run.kind.store(turn).save_answer(
+        run.draft.id, question.id, value, confirmed=confirmed, removed=removed, session=session
+    )
     run.draft = replace(run.draft, answers=kept)
     run.session = session
     prefix = turn.t("form.cleared", count=len(removed)) + "\n\n" if removed else ""
@@ -340,8 +355,16 @@ async def submit(turn: Turn, run: Run, button: Callback | None = None) -> None:
 
 
 _BUTTONS = {
-    "y": _yes, "n": _no, "o": _option, "d": _done, "c": _confirm, "x": _change, "e": _edit,
-    "b": go_back, "s": skip, "k": submit,
+    "y": _yes,
+    "n": _no,
+    "o": _option,
+    "d": _done,
+    "c": _confirm,
+    "x": _change,
+    "e": _edit,
+    "b": go_back,
+    "s": skip,
+    "k": submit,
 }
 
 

@@ -2,6 +2,7 @@
 report, a household, the export dialogue, registration) says where its drafts live, what it
 checks beyond the form's rules, what submitting does and how its menus answer. The composition
 root registers each kind with the router; the engine and router never import a feature."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,31 +20,42 @@ from storage.reports import Session
 
 class Draft(Protocol):
     """A form's saved answers (storage.reports.Draft, storage.households.HouseholdDraft)."""
+
     id: int
     answers: dict[str, Any]
 
 
 class AnswerStore(Protocol):
-    async def save_answer(self, draft_id: int, question_id: str, value: Any, *, confirmed: Sequence[str] = (),
-                          removed: Sequence[str] = (), session: Session | None = None) -> None:
+    async def save_answer(
+        self,
+        draft_id: int,
+        question_id: str,
+        value: Any,
+        *,
+        confirmed: Sequence[str] = (),
+        removed: Sequence[str] = (),
+        session: Session | None = None,
+    ) -> None:
         """Store one answer and move the session on, in one transaction."""
 
 
 @dataclass(frozen=True)
 class Warning:
     """A soft check to confirm ("are you sure?"): a form rule's, or a kind's own."""
+
     id: str
     messages: dict[str, str]  # language -> text
 
 
 class AnswerState(BaseModel):
     """What a session in a form keeps beside its cursor (modes ``ask`` and ``confirm``)."""
+
     model_config = ConfigDict(extra="ignore")
 
-    selected: list[str] | None = None   # multiple choice: ticked so far, before "done"
-    confirmed: list[str] = []           # soft rules confirmed for the question under the cursor
-    value: Any = None                   # mode confirm: the answer waiting for "yes, correct"
-    rule: str | None = None             # mode confirm: the rule that asked
+    selected: list[str] | None = None  # multiple choice: ticked so far, before "done"
+    confirmed: list[str] = []  # soft rules confirmed for the question under the cursor
+    value: Any = None  # mode confirm: the answer waiting for "yes, correct"
+    rule: str | None = None  # mode confirm: the rule that asked
     warning: dict[str, str] | None = None  # mode confirm: its message, by language
 
     @classmethod
@@ -57,6 +69,7 @@ class AnswerState(BaseModel):
 @dataclass
 class Run:
     """A person's form in progress, loaded fresh from the database for every update."""
+
     form: FormSpec
     draft: Any  # a Draft (a dataclass: the engine replaces its answers)
     session: Session
@@ -75,9 +88,10 @@ class Run:
 class FormKind:
     """One kind of conversation. Subclasses set ``name`` (the session kind) and override what
     they need; the defaults suit a kind without that piece."""
+
     name: ClassVar[str]
-    cancelled_key: ClassVar[str] = "form.cancelled"   # said on /batal
-    entry_commands: ClassVar[tuple[str, ...]] = ()    # commands that (re)open it; its feature handles them
+    cancelled_key: ClassVar[str] = "form.cancelled"  # said on /batal
+    entry_commands: ClassVar[tuple[str, ...]] = ()  # commands that (re)open it; its feature handles them
 
     def store(self, turn: Turn) -> AnswerStore:
         """Where this kind's answers are saved."""

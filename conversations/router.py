@@ -2,6 +2,7 @@
 on every update, and nowhere else. An update of a person in a conversation goes to that kind's
 menus or to the form engine; commands inside a form (/kembali, /lewati, /batal, /bantuan) are
 answered here; everything else is left to the rest of the bot."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -2,6 +2,7 @@
 to answer in. The Telegram kernel (handlers/forms.py) makes a Turn from a PTB update; the form
 engine, the router and the features' dialogues see only this, so they know no Telegram type and
 a second chat channel needs only another adapter."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -54,14 +55,15 @@ class Chat(Protocol):
 @dataclass
 class Input:
     """What the person did: typed text, a command, a button, a location, or an edit."""
+
     update_id: int
     user_id: int
-    text: str | None = None          # a message's text, commands included
-    command: str | None = None       # "kembali" for "/kembali@bot x"
+    text: str | None = None  # a message's text, commands included
+    command: str | None = None  # "kembali" for "/kembali@bot x"
     args: list[str] = field(default_factory=list)
-    button: str | None = None        # callback data of the button pressed
+    button: str | None = None  # callback data of the button pressed
     location: tuple[float, float] | None = None
-    edited: bool = False             # an edited message (never taken as an answer)
+    edited: bool = False  # an edited message (never taken as an answer)
     full_name: str = ""
 
 

@@ -4,6 +4,7 @@ Answer values are JSON-friendly: count -> int, measure -> float, yesno -> bool, 
 option id, multichoice -> list of option ids, text -> str, date -> ISO date string.
 A skipped optional question is stored as missing (None), never as 0.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,6 +23,7 @@ from domain.periods import MONTHS_EN, MONTHS_ID
 @dataclass
 class AnswerError(ValueError):
     """A wrong answer: ``key`` names the message in the texts catalogue."""
+
     key: str
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -37,8 +39,16 @@ _MONTH_WORDS = {
     **{m.lower(): i + 1 for i, m in enumerate(MONTHS_EN)},
     **{m.lower()[:3]: i + 1 for i, m in enumerate(MONTHS_ID)},
     **{m.lower()[:3]: i + 1 for i, m in enumerate(MONTHS_EN)},
-    "agu": 8, "agt": 8, "okt": 10, "des": 12, "mei": 5, "nopember": 11, "pebruari": 2, "peb": 2,
-    "nop": 11, "sept": 9,
+    "agu": 8,
+    "agt": 8,
+    "okt": 10,
+    "des": 12,
+    "mei": 5,
+    "nopember": 11,
+    "pebruari": 2,
+    "peb": 2,
+    "nop": 11,
+    "sept": 9,
 }
 MAX_DIGITS = 12  # far beyond any count or measure a village reports
 _NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '.,\-])*$")
@@ -100,7 +110,7 @@ def _parse_measure(question: Question, text: str, today: date) -> float:
     if not re.fullmatch(r"\d+([.,]\d+)?", body):
         raise AnswerError("error.not_a_measure", {"example": question.example or "12,5"})
     value = float(body.replace(",", ".")) if len(body) <= 2 * MAX_DIGITS else math.inf
-    if not math.isfinite(value) or value >= 10 ** MAX_DIGITS:
+    if not math.isfinite(value) or value >= 10**MAX_DIGITS:
         raise _too_large(question)
     return -value if negative else value
 
@@ -255,7 +265,8 @@ def display(question: Question, value: Any, lang: str = "id") -> str:
             return f"{number} {question.unit}" if question.unit else number
         case QuestionType.YESNO:
             return {("id", True): "Ya", ("id", False): "Tidak"}.get(
-                (lang if lang == "en" else "id", value), "Yes" if value else "No")
+                (lang if lang == "en" else "id", value), "Yes" if value else "No"
+            )
         case QuestionType.CHOICE:
             option = question.option(value)
             return option.label.get(lang) if option else str(value)

@@ -9,6 +9,7 @@ Kinds: ``f`` form answers, ``l`` report choices, ``h`` household menus, ``x`` ex
 ``g`` language, ``r`` a reminder's "fill it in" button (there the nonce field is the form's
 index, the action the posyandu id and the argument the period).
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Time is injected, so tests control it instead of sleeping."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta

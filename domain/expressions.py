@@ -7,6 +7,7 @@ report's month number. Missing answers are ``None``; any arithmetic or ordering 
 missing value raises :class:`Missing`, so a rule about an unanswered question simply
 does not apply yet, and a formula with a missing input yields no value.
 """
+
 from __future__ import annotations
 
 import ast
@@ -26,17 +27,45 @@ class ExpressionError(ValueError):
 
 
 _BINARY = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
 }
 _COMPARE = {
-    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
-    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
 }
 _ALLOWED = (
-    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
-    ast.BinOp, ast.Compare, ast.In, ast.NotIn, ast.Is, ast.IsNot, ast.Call, ast.Name,
-    ast.Load, ast.Attribute, ast.Constant, ast.Tuple, ast.List, *_BINARY, *_COMPARE,
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.BinOp,
+    ast.Compare,
+    ast.In,
+    ast.NotIn,
+    ast.Is,
+    ast.IsNot,
+    ast.Call,
+    ast.Name,
+    ast.Load,
+    ast.Attribute,
+    ast.Constant,
+    ast.Tuple,
+    ast.List,
+    *_BINARY,
+    *_COMPARE,
 )
 _FUNCTIONS = {"abs", "min", "max", "answered"}
 _CALLS: dict[str, Callable[..., Any]] = {"abs": abs, "min": min, "max": max}
@@ -48,7 +77,7 @@ MAX_LENGTH = 500
 class Expression:
     source: str
     tree: ast.Expression = field(repr=False, compare=False)
-    names: frozenset[str] = frozenset()       # answers of this form it reads
+    names: frozenset[str] = frozenset()  # answers of this form it reads
     prev_names: frozenset[str] = frozenset()  # answers of last month it reads
 
 

@@ -3,6 +3,7 @@
 Pure functions over a form spec and a dict of answers (question id -> value; a key whose
 value is None was skipped). The conversations use them; so do the tests, without Telegram.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ Answers = Mapping[str, Any]
 @dataclass(frozen=True)
 class Context:
     """What rules may look at besides this report's answers."""
+
     prev: Mapping[str, Any] = field(default_factory=dict)  # last month's answers
     month: int | None = None
 
@@ -47,8 +49,9 @@ def next_question(form: FormSpec, answers: Answers, context: Context = Context()
     return next((q for q in relevant_questions(form, answers, context) if q.id not in answers), None)
 
 
-def previous_question(form: FormSpec, answers: Answers, current: str | None,
-                      context: Context = Context()) -> Question | None:
+def previous_question(
+    form: FormSpec, answers: Answers, current: str | None, context: Context = Context()
+) -> Question | None:
     """The relevant question before ``current`` (None: before the review, i.e. the last one)."""
     relevant = relevant_questions(form, answers, context)
     ids = [q.id for q in relevant]
@@ -83,8 +86,9 @@ def rules_about(form: FormSpec, question_id: str) -> list[Rule]:
     return [r for r in form.rules if question_id in form.rule_inputs[r.id]]
 
 
-def broken_rules(form: FormSpec, answers: Answers, question_id: str, kind: str | None,
-                 context: Context = Context()) -> list[Rule]:
+def broken_rules(
+    form: FormSpec, answers: Answers, question_id: str, kind: str | None, context: Context = Context()
+) -> list[Rule]:
     """Rules of ``kind`` (None: of every kind) about ``question_id`` that the answers break.
     A rule whose inputs are not all answered yet does not apply."""
     about = [r for r in rules_about(form, question_id) if kind is None or r.kind == kind]
@@ -94,15 +98,13 @@ def broken_rules(form: FormSpec, answers: Answers, question_id: str, kind: str |
     return [r for r in about if holds(r.check, scope) is False]
 
 
-def all_broken_rules(form: FormSpec, answers: Answers, kind: str = "hard",
-                     context: Context = Context()) -> list[Rule]:
+def all_broken_rules(form: FormSpec, answers: Answers, kind: str = "hard", context: Context = Context()) -> list[Rule]:
     scope = _rule_scope(form, answers, context)
     return [r for r in form.rules if r.kind == kind and holds(r.check, scope) is False]
 
 
 def missing_required(form: FormSpec, answers: Answers, context: Context = Context()) -> list[Question]:
-    return [q for q in relevant_questions(form, answers, context)
-            if q.required and answers.get(q.id) in (None, [])]
+    return [q for q in relevant_questions(form, answers, context) if q.required and answers.get(q.id) in (None, [])]
 
 
 def is_complete(form: FormSpec, answers: Answers, context: Context = Context()) -> bool:

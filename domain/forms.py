@@ -1,4 +1,5 @@
 """Form specifications: the report and household forms are data (YAML in forms/), checked here."""
+
 from __future__ import annotations
 
 import re
@@ -24,6 +25,7 @@ class Spec(BaseModel):
 
 class Texts(Spec):
     """A text in Bahasa Indonesia with its English translation."""
+
     id: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
@@ -32,8 +34,8 @@ class Texts(Spec):
 
 
 class QuestionType(StrEnum):
-    COUNT = "count"            # whole number
-    MEASURE = "measure"        # decimal with a unit
+    COUNT = "count"  # whole number
+    MEASURE = "measure"  # decimal with a unit
     YESNO = "yesno"
     CHOICE = "choice"
     MULTICHOICE = "multichoice"
@@ -62,8 +64,8 @@ class Question(Spec):
     format: Literal["nik", "kk", "rtrw", "name"] | None = None  # extra checks for text answers
     options: tuple[Option, ...] = ()
     relevant: str | None = None
-    key: bool = False          # a headline figure: shown in receipts and summaries
-    sensitive: bool = False    # personal data: encrypted at rest, never logged
+    key: bool = False  # a headline figure: shown in receipts and summaries
+    sensitive: bool = False  # personal data: encrypted at rest, never logged
 
     _check_id = field_validator("id")(lambda v: _valid_id(v))
     _check_relevant = field_validator("relevant")(lambda v: _valid_expression(v))
@@ -104,6 +106,7 @@ class Section(Spec):
 
 class Rule(Spec):
     """A condition across answers. Hard rules block the answer; soft rules ask to confirm."""
+
     id: str
     kind: Literal["hard", "soft"]
     check: str
@@ -115,6 +118,7 @@ class Rule(Spec):
 
 class Derived(Spec):
     """An indicator computed from answers (e.g. D/S), in one place for receipts and exports."""
+
     id: str
     label: Texts
     formula: str
@@ -186,8 +190,9 @@ class FormSpec(Spec):
             if q.relevant:
                 later = compile_expression(q.relevant).names - seen
                 if later:
-                    raise ValueError(f"question {q.id}: relevant may only use earlier answers, "
-                                     f"not {', '.join(sorted(later))}")
+                    raise ValueError(
+                        f"question {q.id}: relevant may only use earlier answers, not {', '.join(sorted(later))}"
+                    )
             seen.add(q.id)
 
     @cached_property

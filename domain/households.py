@@ -4,6 +4,7 @@ indicators computed from household records. Pure: no Telegram, no SQL, no keys.
 The record itself is the `rumah_tangga` form (forms/rumah_tangga.yaml); its sensitive questions
 (KK number, head's NIK and name) are encrypted at rest by the storage layer.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -110,8 +111,9 @@ def _word_score(word: str, candidate: str) -> float:
 K = TypeVar("K")  # what identifies a candidate name (a household id)
 
 
-def search_names(query: str, candidates: Iterable[tuple[K, str | None]], limit: int = PAGE_SIZE,
-                 threshold: float = 0.75) -> list[K]:
+def search_names(
+    query: str, candidates: Iterable[tuple[K, str | None]], limit: int = PAGE_SIZE, threshold: float = 0.75
+) -> list[K]:
     """The keys of the best-matching names, best first (a candidate without a name never matches)."""
     scored = [(name_score(query, name), key) for key, name in candidates if name]
     scored = [(s, k) for s, k in scored if s >= threshold]
@@ -129,37 +131,76 @@ class IndicatorDef:
     definition: tuple[str, str] = ("", "")
 
 
-_ASSISTANCE = (("pkh", "PKH", "PKH"), ("bpnt", "BPNT/Sembako", "BPNT/food assistance"),
-               ("pbi_jk", "PBI-JK", "PBI-JK"), ("blt_dd", "BLT Dana Desa", "BLT Dana Desa"),
-               ("lainnya", "bantuan lain", "other assistance"))
+_ASSISTANCE = (
+    ("pkh", "PKH", "PKH"),
+    ("bpnt", "BPNT/Sembako", "BPNT/food assistance"),
+    ("pbi_jk", "PBI-JK", "PBI-JK"),
+    ("blt_dd", "BLT Dana Desa", "BLT Dana Desa"),
+    ("lainnya", "bantuan lain", "other assistance"),
+)
 
 
 def _pair(id_: str, label: tuple[str, str], definition: tuple[str, str]) -> list[IndicatorDef]:
     share_label = (f"Persentase {label[0]}", f"Share of {label[1]}")
-    return [IndicatorDef(id_, label, "RT", definition=definition),
-            IndicatorDef(id_ + "_pct", share_label, "%", share=True,
-                         definition=("Dibagi jumlah RT aktif tercatat.", "Divided by the active households recorded."))]
+    return [
+        IndicatorDef(id_, label, "RT", definition=definition),
+        IndicatorDef(
+            id_ + "_pct",
+            share_label,
+            "%",
+            share=True,
+            definition=("Dibagi jumlah RT aktif tercatat.", "Divided by the active households recorded."),
+        ),
+    ]
 
 
 INDICATORS: tuple[IndicatorDef, ...] = (
-    IndicatorDef("rt_jumlah", ("RT aktif tercatat", "Active households recorded"), "RT",
-                 definition=("Rumah tangga berstatus aktif (tidak pindah, tidak bubar) pada akhir bulan.",
-                             "Households not moved or dissolved at the end of the month.")),
-    *_pair("rt_miskin", ("RT miskin/rentan (desil 1-4)", "poor/vulnerable households (decile 1-4)"),
-           ("Desil kesejahteraan resmi (DTSEN/P3KE/DTKS) 1 sampai 4. RT tanpa desil tidak dihitung miskin.",
-            "Official welfare decile (DTSEN/P3KE/DTKS) 1 to 4. Households without a decile are not counted.")),
+    IndicatorDef(
+        "rt_jumlah",
+        ("RT aktif tercatat", "Active households recorded"),
+        "RT",
+        definition=(
+            "Rumah tangga berstatus aktif (tidak pindah, tidak bubar) pada akhir bulan.",
+            "Households not moved or dissolved at the end of the month.",
+        ),
+    ),
+    *_pair(
+        "rt_miskin",
+        ("RT miskin/rentan (desil 1-4)", "poor/vulnerable households (decile 1-4)"),
+        (
+            "Desil kesejahteraan resmi (DTSEN/P3KE/DTKS) 1 sampai 4. RT tanpa desil tidak dihitung miskin.",
+            "Official welfare decile (DTSEN/P3KE/DTKS) 1 to 4. Households without a decile are not counted.",
+        ),
+    ),
     IndicatorDef("rt_tanpa_desil", ("RT tanpa desil", "Households without a decile"), "RT"),
-    *_pair("rt_air_layak", ("RT air minum layak", "households with safe drinking water"),
-           ("Air kemasan/isi ulang, leding, sumur bor, sumur terlindung (definisi KRS BKKBN).",
-            "Bottled/refill, piped, borehole or protected well (BKKBN stunting-risk definition).")),
-    *_pair("rt_sanitasi_layak", ("RT sanitasi layak", "households with proper sanitation"),
-           ("Jamban sendiri/bersama/umum, leher angsa, ke tangki septik, IPAL atau lubang tanah.",
-            "Own/shared/communal toilet, goose-neck, to a septic tank, sewer or soil pit.")),
-    *_pair("rt_krs", ("RT berisiko stunting", "households at risk of stunting"),
-           ("Keluarga sasaran dengan air minum atau jamban tidak layak, atau PUS 4 Terlalu (BKKBN).",
-            "Target family without safe water or a decent toilet, or a '4 too' couple (BKKBN).")),
-    *(IndicatorDef(f"rt_{option}", (f"RT penerima {label_id}", f"Households receiving {label_en}"), "RT")
-      for option, label_id, label_en in _ASSISTANCE),
+    *_pair(
+        "rt_air_layak",
+        ("RT air minum layak", "households with safe drinking water"),
+        (
+            "Air kemasan/isi ulang, leding, sumur bor, sumur terlindung (definisi KRS BKKBN).",
+            "Bottled/refill, piped, borehole or protected well (BKKBN stunting-risk definition).",
+        ),
+    ),
+    *_pair(
+        "rt_sanitasi_layak",
+        ("RT sanitasi layak", "households with proper sanitation"),
+        (
+            "Jamban sendiri/bersama/umum, leher angsa, ke tangki septik, IPAL atau lubang tanah.",
+            "Own/shared/communal toilet, goose-neck, to a septic tank, sewer or soil pit.",
+        ),
+    ),
+    *_pair(
+        "rt_krs",
+        ("RT berisiko stunting", "households at risk of stunting"),
+        (
+            "Keluarga sasaran dengan air minum atau jamban tidak layak, atau PUS 4 Terlalu (BKKBN).",
+            "Target family without safe water or a decent toilet, or a '4 too' couple (BKKBN).",
+        ),
+    ),
+    *(
+        IndicatorDef(f"rt_{option}", (f"RT penerima {label_id}", f"Households receiving {label_en}"), "RT")
+        for option, label_id, label_en in _ASSISTANCE
+    ),
     IndicatorDef("rt_tanpa_bansos", ("RT tanpa bantuan sosial", "Households without social assistance"), "RT"),
 )
 
@@ -175,8 +216,12 @@ def household_flags(form: FormSpec, answers: Mapping[str, Any]) -> frozenset[str
     """The list flags of one household record (non-sensitive answers are enough)."""
     derived = formflow.derived_values(form, answers)
     decile = answers.get("desil_kesejahteraan")
-    flags = {"miskin": decile is not None and decile <= 4, "air_layak": derived.get("air_minum_layak"),
-             "sanitasi_layak": derived.get("sanitasi_layak"), "krs": derived.get("keluarga_berisiko_stunting")}
+    flags = {
+        "miskin": decile is not None and decile <= 4,
+        "air_layak": derived.get("air_minum_layak"),
+        "sanitasi_layak": derived.get("sanitasi_layak"),
+        "krs": derived.get("keluarga_berisiko_stunting"),
+    }
     return frozenset(k for k, v in flags.items() if v)
 
 

@@ -4,6 +4,7 @@ NIK = PP KK CC DDMMYY SSSS: the area where it was first registered, the birth da
 40 to the day) and a serial. KK = the issuing area (PP KK CC) + a registration part + serial.
 Neither changes when people move, so an area code outside the village is a warning only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,46 @@ from datetime import date
 
 # Valid province prefixes (Kemendagri, 38 provinces).
 PROVINCES = frozenset(
-    ["11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35", "36", "51", "52", "53",
-     "61", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76", "81", "82", "91", "92", "93", "94", "95", "96"]
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "18",
+        "19",
+        "21",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "51",
+        "52",
+        "53",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "72",
+        "73",
+        "74",
+        "75",
+        "76",
+        "81",
+        "82",
+        "91",
+        "92",
+        "93",
+        "94",
+        "95",
+        "96",
+    ]
 )
 
 

@@ -1,5 +1,6 @@
 """Parsing the villages CSV (code,name,district,regency,province,timezone). All or nothing:
 the first bad row is reported with its line number and nothing is imported."""
+
 from __future__ import annotations
 
 import csv

@@ -10,6 +10,7 @@ a baseline, the status is known only from the first target's month on (or once t
 reached), and higher counts as better. Months before the village joined the programme, or
 before the baseline, have no status.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,16 +36,17 @@ _NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
 class TargetRow:
     programme: str
     indicator: str
-    village: str   # ALL_VILLAGES for every village of the programme
-    kind: str      # baseline | target
-    month: str     # YYYY-MM
-    value: float   # rates as fractions (80% -> 0.8)
+    village: str  # ALL_VILLAGES for every village of the programme
+    kind: str  # baseline | target
+    month: str  # YYYY-MM
+    value: float  # rates as fractions (80% -> 0.8)
 
 
 @dataclass(frozen=True)
 class TargetCatalogue:
     """What a targets file may name: per programme code, its indicators (id -> is a rate) and
     member villages."""
+
     indicators: Mapping[str, Mapping[str, bool]]
     villages: Mapping[str, frozenset[str]]
 
@@ -74,12 +76,12 @@ def parse_targets_csv(text: str, catalogue: TargetCatalogue) -> list[TargetRow]:
             continue
         try:
             row = _target_row(line, cells, catalogue)
-            key = ((row.programme, row.indicator, row.village, row.kind)
-                   + (() if row.kind == "baseline" else (row.month,)))
+            key = (row.programme, row.indicator, row.village, row.kind) + (
+                () if row.kind == "baseline" else (row.month,)
+            )
             if key in seen:
                 what = "a baseline" if row.kind == "baseline" else f"a target for {row.month}"
-                raise ImportProblem(line, f"{what} of {row.indicator} for this village was given on line "
-                                          f"{seen[key]}")
+                raise ImportProblem(line, f"{what} of {row.indicator} for this village was given on line {seen[key]}")
             seen[key] = line
             rows.append(row)
         except ImportProblem as problem:
@@ -123,8 +125,9 @@ def _target_row(line: int, cells: list[str], catalogue: TargetCatalogue) -> Targ
     return TargetRow(programme, indicator, village, kind, month, amount)
 
 
-def target_catalogue(programmes: Mapping[str, Iterable[str]], forms: Mapping[str, FormSpec],
-                     villages: Mapping[str, Iterable[str]]) -> TargetCatalogue:
+def target_catalogue(
+    programmes: Mapping[str, Iterable[str]], forms: Mapping[str, FormSpec], villages: Mapping[str, Iterable[str]]
+) -> TargetCatalogue:
     """Indicators a target may name: the numeric questions and derived indicators of each
     programme's forms (programme code -> form ids)."""
     indicators: dict[str, dict[str, bool]] = {}
@@ -147,14 +150,15 @@ def target_catalogue(programmes: Mapping[str, Iterable[str]], forms: Mapping[str
 class Status(StrEnum):
     ON_TRACK = "on_track"
     BEHIND = "behind"
-    NO_DATA = "no_data"   # a target applies but the village has no value that month
+    NO_DATA = "no_data"  # a target applies but the village has no value that month
 
 
 @dataclass(frozen=True)
 class Plan:
     """The baseline and targets that apply to one village and indicator."""
-    baseline: tuple[str, float] | None = None          # (month, value)
-    targets: tuple[tuple[str, float], ...] = ()         # (month, value), ascending months
+
+    baseline: tuple[str, float] | None = None  # (month, value)
+    targets: tuple[tuple[str, float], ...] = ()  # (month, value), ascending months
 
     @classmethod
     def for_village(cls, rows: Iterable[TargetRow], village: str) -> Plan:
@@ -164,23 +168,24 @@ class Plan:
         common = [r for r in rows if r.village == ALL_VILLAGES]
         baselines = [r for r in own if r.kind == "baseline"] or [r for r in common if r.kind == "baseline"]
         targets = [r for r in own if r.kind == "target"] or [r for r in common if r.kind == "target"]
-        return cls(baseline=(baselines[0].month, baselines[0].value) if baselines else None,
-                   targets=tuple(sorted((r.month, r.value) for r in targets)))
+        return cls(
+            baseline=(baselines[0].month, baselines[0].value) if baselines else None,
+            targets=tuple(sorted((r.month, r.value) for r in targets)),
+        )
 
 
 @dataclass(frozen=True)
 class Progress:
-    status: Status | None     # None: no rule applies this month
+    status: Status | None  # None: no rule applies this month
     actual: float | None
     expected: float | None
-    target: float | None       # the next target (or the last one)
+    target: float | None  # the next target (or the last one)
     target_month: str | None
 
 
 def progress(plan: Plan, period: str, actual: float | None, start_month: str | None = None) -> Progress:
     """Progress of one village and indicator in ``period`` (see the module docstring)."""
-    if not plan.targets or (start_month and period < start_month) or (
-            plan.baseline and period < plan.baseline[0]):
+    if not plan.targets or (start_month and period < start_month) or (plan.baseline and period < plan.baseline[0]):
         return Progress(None, actual, None, None, None)
     ahead = [t for t in plan.targets if t[0] >= period]
     behind = [t for t in plan.targets if t[0] < period]
@@ -218,18 +223,19 @@ def _index(month: str) -> int:
 
 # -- data-quality flags -------------------------------------------------------------------------
 class FlagKind(StrEnum):
-    SOFT_RULE = "soft_rule"   # a soft rule was broken and the reporter confirmed the values
-    JUMP = "jump"             # a value at least doubled or halved since the month before
-    REPEATED = "repeated"     # every number the same as the month before
+    SOFT_RULE = "soft_rule"  # a soft rule was broken and the reporter confirmed the values
+    JUMP = "jump"  # a value at least doubled or halved since the month before
+    REPEATED = "repeated"  # every number the same as the month before
 
 
-JUMP_MIN = 10          # a jump counts only when the larger of the two values is at least this
-REPEATED_MIN = 3       # identical reports count only with at least this many numbers, not all 0
+JUMP_MIN = 10  # a jump counts only when the larger of the two values is at least this
+REPEATED_MIN = 3  # identical reports count only with at least this many numbers, not all 0
 
 
 @dataclass(frozen=True)
 class ReportValues:
     """The latest revision of one posyandu report."""
+
     village_code: str
     posyandu_id: str
     posyandu_name: str
@@ -247,14 +253,15 @@ class QualityFlag:
     form_id: str
     period: str
     kind: FlagKind
-    indicator_id: str = ""      # the question (empty: the whole report)
+    indicator_id: str = ""  # the question (empty: the whole report)
     previous: float | None = None
     value: float | None = None
-    detail: str = ""            # the soft rule's message
+    detail: str = ""  # the soft rule's message
 
 
-def quality_flags(reports: Iterable[ReportValues], forms: Mapping[str, FormSpec],
-                  language: str = "id") -> Iterator[QualityFlag]:
+def quality_flags(
+    reports: Iterable[ReportValues], forms: Mapping[str, FormSpec], language: str = "id"
+) -> Iterator[QualityFlag]:
     """Flags for reports given in (village, posyandu, form, period) order; one report of the same
     posyandu and form is held to compare with the next month."""
     previous: ReportValues | None = None
@@ -263,8 +270,11 @@ def quality_flags(reports: Iterable[ReportValues], forms: Mapping[str, FormSpec]
         if form is None:
             continue
         yield from _soft_rule_flags(report, form, language)
-        if (previous is not None and (previous.posyandu_id, previous.form_id) == (report.posyandu_id, report.form_id)
-                and str(Period.parse(previous.period).next()) == report.period):
+        if (
+            previous is not None
+            and (previous.posyandu_id, previous.form_id) == (report.posyandu_id, report.form_id)
+            and str(Period.parse(previous.period).next()) == report.period
+        ):
             yield from _compare(previous, report, form)
         previous = report
 
@@ -275,14 +285,25 @@ def _soft_rule_flags(report: ReportValues, form: FormSpec, language: str) -> Ite
     for question in sorted(report.confirmed, key=lambda q: order.get(q, len(order))):
         for rule in report.confirmed[question]:
             value = report.values.get(question)
-            yield QualityFlag(report.village_code, report.posyandu_id, report.posyandu_name, report.form_id,
-                              report.period, FlagKind.SOFT_RULE, question,
-                              value=value if _is_number(value) else None, detail=messages.get(rule, rule))
+            yield QualityFlag(
+                report.village_code,
+                report.posyandu_id,
+                report.posyandu_name,
+                report.form_id,
+                report.period,
+                FlagKind.SOFT_RULE,
+                question,
+                value=value if _is_number(value) else None,
+                detail=messages.get(rule, rule),
+            )
 
 
 def _numbers(report: ReportValues, form: FormSpec) -> dict[str, float]:
-    return {q.id: report.values[q.id] for q in form.questions
-            if q.type in (QuestionType.COUNT, QuestionType.MEASURE) and _is_number(report.values.get(q.id))}
+    return {
+        q.id: report.values[q.id]
+        for q in form.questions
+        if q.type in (QuestionType.COUNT, QuestionType.MEASURE) and _is_number(report.values.get(q.id))
+    }
 
 
 def _compare(before: ReportValues, now: ReportValues, form: FormSpec) -> Iterator[QualityFlag]:
@@ -292,11 +313,21 @@ def _compare(before: ReportValues, now: ReportValues, form: FormSpec) -> Iterato
         if prior is None or max(prior, value) < JUMP_MIN:
             continue
         if value >= 2 * prior or value <= prior / 2:
-            yield QualityFlag(now.village_code, now.posyandu_id, now.posyandu_name, now.form_id, now.period,
-                              FlagKind.JUMP, question, previous=prior, value=value)
+            yield QualityFlag(
+                now.village_code,
+                now.posyandu_id,
+                now.posyandu_name,
+                now.form_id,
+                now.period,
+                FlagKind.JUMP,
+                question,
+                previous=prior,
+                value=value,
+            )
     if len(new) >= REPEATED_MIN and new == old and any(new.values()):
-        yield QualityFlag(now.village_code, now.posyandu_id, now.posyandu_name, now.form_id, now.period,
-                          FlagKind.REPEATED)
+        yield QualityFlag(
+            now.village_code, now.posyandu_id, now.posyandu_name, now.form_id, now.period, FlagKind.REPEATED
+        )
 
 
 def _is_number(value: Any) -> bool:

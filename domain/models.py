@@ -1,4 +1,5 @@
 """Pydantic models the storage layer returns and the handlers use."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,6 +36,7 @@ class Posyandu(Model):
 
 class ScopeEntry(Model):
     """An area (province, regency, district or village code), optionally narrowed to one posyandu."""
+
     area_code: str
     posyandu_id: int | None = None
 
@@ -48,8 +50,8 @@ class User(Model):
     reachable: bool = True
     full_access: bool = False
     scope: tuple[ScopeEntry, ...] = ()
-    partner: str | None = None             # the partner organisation (code) a coordinator belongs to
-    programmes: tuple[str, ...] = ()       # programme scopes (codes); their villages are in ``scope``
+    partner: str | None = None  # the partner organisation (code) a coordinator belongs to
+    programmes: tuple[str, ...] = ()  # programme scopes (codes); their villages are in ``scope``
 
     @property
     def is_admin(self) -> bool:
@@ -63,8 +65,7 @@ class User(Model):
         if self.is_admin:
             return True
         return any(
-            within(s.area_code, posyandu.village_code)
-            and (s.posyandu_id is None or s.posyandu_id == posyandu.id)
+            within(s.area_code, posyandu.village_code) and (s.posyandu_id is None or s.posyandu_id == posyandu.id)
             for s in self.scope
         )
 

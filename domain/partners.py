@@ -1,5 +1,6 @@
 """Partner organisations, their types and the roles they play in a village (Ministry of Health
 partnership guide, see ../shared/domain/partners.md). Pure: no Telegram, no SQL."""
+
 from __future__ import annotations
 
 import re
@@ -71,6 +72,7 @@ class Membership(_Model):
 
 class PartnerRole(_Model):
     """Partner ``partner_code`` plays ``role`` in the village (in one programme, or all: None)."""
+
     partner_code: str
     partner_name: str
     partner_type: str

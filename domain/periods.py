@@ -4,6 +4,7 @@ A form's schedule says, for the report on month M: reporting opens on ``open_day
 is due on ``due_day`` of M+1 and locks after ``lock_day`` of M+1 (only a coordinator can
 reopen it then). All dates are the village's local dates.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -11,10 +12,34 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-             "September", "Oktober", "November", "Desember")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 

@@ -1,4 +1,5 @@
 """Requests that cannot be done, told in the catalogue's words (chat) or in English (command line)."""
+
 from __future__ import annotations
 
 from typing import Any

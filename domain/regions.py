@@ -1,4 +1,5 @@
 """Kemendagri area codes and Indonesian time zones."""
+
 import re
 from zoneinfo import ZoneInfo
 

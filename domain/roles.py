@@ -1,4 +1,5 @@
 """Roles, and what each role may do. Pure: no Telegram, no SQL."""
+
 from enum import StrEnum
 
 from domain.texts import Html, t
@@ -21,8 +22,19 @@ COMMANDS: dict[Role, tuple[str, ...]] = {
     Role.BIDAN: ("lapor", "rumahtangga", "tinjau", "pengingat", "bahasa", "bantuan"),
     Role.PERANGKAT_DESA: ("ekspor", "pengingat", "bahasa", "bantuan"),
     Role.KOORDINATOR: ("ekspor", "capaian", "tinjau", "rumahtangga", "pengingat", "buka", "bahasa", "bantuan"),
-    Role.ADMIN: ("undang", "mitra", "ekspor", "capaian", "tinjau", "rumahtangga", "pengingat", "buka", "audit",
-                 "bahasa", "bantuan"),
+    Role.ADMIN: (
+        "undang",
+        "mitra",
+        "ekspor",
+        "capaian",
+        "tinjau",
+        "rumahtangga",
+        "pengingat",
+        "buka",
+        "audit",
+        "bahasa",
+        "bantuan",
+    ),
 }
 GUEST_COMMANDS: tuple[str, ...] = ("start", "bahasa", "bantuan")
 # Commands inside a guided form, for every registered person.

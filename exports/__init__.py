@@ -8,5 +8,13 @@ from .builder import ExportStats, build_workbook
 from .model import EmptySelection, ExportError, ExportSource, SourceOrderError
 from .telegram import ExportTooLarge, fit_for_telegram
 
-__all__ = ["EmptySelection", "ExportError", "ExportSource", "ExportStats", "ExportTooLarge",
-           "SourceOrderError", "build_workbook", "fit_for_telegram"]
+__all__ = [
+    "EmptySelection",
+    "ExportError",
+    "ExportSource",
+    "ExportStats",
+    "ExportTooLarge",
+    "SourceOrderError",
+    "build_workbook",
+    "fit_for_telegram",
+]

@@ -21,10 +21,16 @@ from .sheets.summary import write_summary
 from .sheets.trend import write_trend
 from .table import EXCEL_MAX_ROWS, Book
 
-SHEET_WRITERS = (write_summary, write_trend, write_indicators, write_completeness,
-                 write_households, write_data,
-                 write_mel,  # partners: Capaian, Mitra, Kualitas Data, Tinjauan (when the source has them)
-                 write_notes)
+SHEET_WRITERS = (
+    write_summary,
+    write_trend,
+    write_indicators,
+    write_completeness,
+    write_households,
+    write_data,
+    write_mel,  # partners: Capaian, Mitra, Kualitas Data, Tinjauan (when the source has them)
+    write_notes,
+)
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,9 @@ class ExportStats:
     bytes: int
 
 
-def build_workbook(source: ExportSource, out: str | os.PathLike[str] | BinaryIO, *,
-                   max_rows: int = EXCEL_MAX_ROWS) -> ExportStats:
+def build_workbook(
+    source: ExportSource, out: str | os.PathLike[str] | BinaryIO, *, max_rows: int = EXCEL_MAX_ROWS
+) -> ExportStats:
     """Write the workbook for ``source`` to ``out`` (a path or a binary file).
 
     Blocking: call it from ``asyncio.to_thread``. Raises EmptySelection when
@@ -44,8 +51,14 @@ def build_workbook(source: ExportSource, out: str | os.PathLike[str] | BinaryIO,
     _check_not_empty(source, villages)
     book = Book(max_rows)
     selection = source.selection
-    ctx = ExportContext(source=source, selection=selection, labels=Labels(selection.language),
-                        catalogue=Catalogue(source.indicators()), villages=villages, book=book)
+    ctx = ExportContext(
+        source=source,
+        selection=selection,
+        labels=Labels(selection.language),
+        catalogue=Catalogue(source.indicators()),
+        villages=villages,
+        book=book,
+    )
     try:
         for write_sheet in SHEET_WRITERS:
             write_sheet(ctx)

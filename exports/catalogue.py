@@ -48,19 +48,34 @@ def _option_value(option: Option, value: Value) -> float:
 def expand(indicator: Indicator) -> tuple[Series, ...]:
     if indicator.kind is IndicatorKind.MULTICHOICE:
         return tuple(
-            Series(id=f"{indicator.id}{OPTION_SEPARATOR}{option.id}",
-                   label=f"{indicator.label}: {option.label}", unit=indicator.unit,
-                   indicator=indicator, number_format=None, option=option)
-            for option in indicator.options)
+            Series(
+                id=f"{indicator.id}{OPTION_SEPARATOR}{option.id}",
+                label=f"{indicator.label}: {option.label}",
+                unit=indicator.unit,
+                indicator=indicator,
+                number_format=None,
+                option=option,
+            )
+            for option in indicator.options
+        )
     choice_labels = {option.id: option.label for option in indicator.options}
-    return (Series(id=indicator.id, label=indicator.label, unit=indicator.unit, indicator=indicator,
-                   number_format=KIND_FORMATS.get(indicator.kind), choice_labels=choice_labels),)
+    return (
+        Series(
+            id=indicator.id,
+            label=indicator.label,
+            unit=indicator.unit,
+            indicator=indicator,
+            number_format=KIND_FORMATS.get(indicator.kind),
+            choice_labels=choice_labels,
+        ),
+    )
 
 
 def _unknown(indicator_id: str) -> Indicator:
     """Stand-in for an id missing from the catalogue: written by value type."""
-    return Indicator(id=indicator_id, form_id="", form_title="", label=indicator_id, unit="",
-                     definition="", kind=IndicatorKind.TEXT)
+    return Indicator(
+        id=indicator_id, form_id="", form_title="", label=indicator_id, unit="", definition="", kind=IndicatorKind.TEXT
+    )
 
 
 class Catalogue:

@@ -31,8 +31,7 @@ class ExportContext:
 
     def preamble(self, title_key: str, note: Sequence[Item] | None = None) -> list[Sequence[Item]]:
         """Row 1: what, where and when; row 2: a note or legend (may be empty)."""
-        title = " — ".join((self.labels[title_key], self.selection.scope_label,
-                            self.labels.period_range(self.periods)))
+        title = " — ".join((self.labels[title_key], self.selection.scope_label, self.labels.period_range(self.periods)))
         return [[Styled(TITLE, title)], note or []]
 
     def note(self, key: str) -> list[Item]:
@@ -56,5 +55,4 @@ class ExportContext:
 
     @staticmethod
     def village_cells(ws: Sheet, village: Village) -> list[CellValue]:
-        return [text_value(ws, village.code), text_value(ws, village.name),
-                text_value(ws, village.district.name)]
+        return [text_value(ws, village.code), text_value(ws, village.name), text_value(ws, village.district.name)]

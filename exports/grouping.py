@@ -43,8 +43,9 @@ def by_village(villages: Sequence[Village], records: Iterable[R]) -> Iterator[tu
         raise SourceOrderError(f"records for village {pending[0]!r} are out of order or out of scope")
 
 
-def values_by_indicator(records: Iterable[VillageValue | HouseholdValue],
-                        periods: Sequence[str]) -> dict[str, dict[str, Value]]:
+def values_by_indicator(
+    records: Iterable[VillageValue | HouseholdValue], periods: Sequence[str]
+) -> dict[str, dict[str, Value]]:
     """One village's values as ``{indicator id: {period: value}}``, selected periods only."""
     wanted = set(periods)
     table: dict[str, dict[str, Value]] = {}

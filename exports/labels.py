@@ -13,10 +13,34 @@ MONTHS_SHORT = {
     Language.EN: ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 MONTHS_LONG = {
-    Language.ID: ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-                  "September", "Oktober", "November", "Desember"),
-    Language.EN: ("January", "February", "March", "April", "May", "June", "July", "August",
-                  "September", "October", "November", "December"),
+    Language.ID: (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    Language.EN: (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -65,8 +89,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "title_completeness": ("Kelengkapan laporan", "Report completeness"),
     "title_households": ("Rumah tangga, bulan terakhir", "Households, latest month"),
     "title_households_monthly": ("Rumah tangga per bulan", "Households per month"),
-    "title_household_list": ("Daftar rumah tangga (nama disamarkan)",
-                             "Household list (pseudonymised)"),
+    "title_household_list": ("Daftar rumah tangga (nama disamarkan)", "Household list (pseudonymised)"),
     "title_notes": ("Keterangan", "Notes"),
     # notes
     "section_selection": ("Pilihan ekspor", "Export selection"),
@@ -82,22 +105,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     "language": ("Bahasa", "Language"),
     "period_range": ("{first} s.d. {last}", "{first} to {last}"),
     "not_expected": ("(kosong) tidak diharapkan", "(empty) not expected"),
-    "trend_note": ("Rata-rata sederhana dari desa yang memiliki nilai pada bulan itu.",
-                   "Simple mean over the villages that have a value that month."),
-    "no_rates": ("Tidak ada indikator persentase untuk digrafikkan.",
-                 "No rate indicators to chart."),
-    "rule_missing": ("Sel kosong berarti data tidak ada (bukan nol).",
-                     "An empty cell means no data (not zero)."),
-    "rule_percent": ("Persentase dihitung dari rumus formulir; perubahan persentase dalam poin persen.",
-                     "Rates come from the form formulas; changes of rates are in percentage points."),
-    "rule_multichoice": ("Pilihan ganda: satu baris per opsi, 1 = dipilih, 0 = tidak.",
-                         "Multiple choice: one row per option, 1 = chosen, 0 = not."),
+    "trend_note": (
+        "Rata-rata sederhana dari desa yang memiliki nilai pada bulan itu.",
+        "Simple mean over the villages that have a value that month.",
+    ),
+    "no_rates": ("Tidak ada indikator persentase untuk digrafikkan.", "No rate indicators to chart."),
+    "rule_missing": ("Sel kosong berarti data tidak ada (bukan nol).", "An empty cell means no data (not zero)."),
+    "rule_percent": (
+        "Persentase dihitung dari rumus formulir; perubahan persentase dalam poin persen.",
+        "Rates come from the form formulas; changes of rates are in percentage points.",
+    ),
+    "rule_multichoice": (
+        "Pilihan ganda: satu baris per opsi, 1 = dipilih, 0 = tidak.",
+        "Multiple choice: one row per option, 1 = chosen, 0 = not.",
+    ),
     "rule_yesno": ("Ya/tidak ditulis 1 = ya, 0 = tidak.", "Yes/no is written 1 = yes, 0 = no."),
-    "rule_rates": ("Tingkat pelaporan = laporan masuk / diharapkan; "
-                   "tingkat tepat waktu = tepat waktu / diharapkan.",
-                   "Reporting rate = submitted / expected; on-time rate = on time / expected."),
-    "rule_pseudonym": ("Daftar rumah tangga hanya memuat ID samaran, tanpa nama atau NIK.",
-                       "The household list holds pseudonymous ids only, no names or NIK."),
+    "rule_rates": (
+        "Tingkat pelaporan = laporan masuk / diharapkan; tingkat tepat waktu = tepat waktu / diharapkan.",
+        "Reporting rate = submitted / expected; on-time rate = on time / expected.",
+    ),
+    "rule_pseudonym": (
+        "Daftar rumah tangga hanya memuat ID samaran, tanpa nama atau NIK.",
+        "The household list holds pseudonymous ids only, no names or NIK.",
+    ),
     # partners and MEL
     "partner": ("Mitra", "Partner"),
     "partner_type": ("Jenis mitra", "Partner type"),
@@ -128,27 +158,35 @@ TEXTS: dict[str, tuple[str, str]] = {
     "title_reviews": ("Tinjauan laporan", "Report reviews"),
     "section_mel": ("Capaian dan kualitas data", "Progress and data quality"),
     # the rule of domain/mel.py (progress) and its flag thresholds (JUMP_MIN, REPEATED_MIN)
-    "rule_progress": ("Nilai seharusnya pada bulan M ada pada garis lurus dari baseline (atau target sebelumnya) "
-                      "ke target berikutnya; setelah target terakhir, nilai seharusnya = target terakhir.",
-                      "The expected value of month M lies on the straight line from the baseline (or the "
-                      "previous target) to the next target; after the last target it is the last target."),
-    "rule_on_track": ("Sesuai target: nilai desa sudah mencapai nilai seharusnya ke arah target (naik bila "
-                      "target di atas baseline, turun bila di bawah); selain itu tertinggal.",
-                      "On track: the village value has reached the expected value in the direction of the "
-                      "target (up when the target is above the baseline, down when below); otherwise behind."),
-    "rule_no_baseline": ("Tanpa baseline, status dinilai mulai bulan target pertama (atau bila target sudah "
-                         "tercapai) dan nilai lebih tinggi dianggap lebih baik. Bulan sebelum desa bergabung "
-                         "dengan program atau sebelum baseline tidak dinilai.",
-                         "Without a baseline, the status counts from the first target's month (or once the "
-                         "target is reached) and higher is better. Months before the village joined the "
-                         "programme or before the baseline are not judged."),
-    "rule_flags": ("Kualitas data: nilai yang melanggar aturan lunak lalu dikonfirmasi; lonjakan (nilai "
-                   "menjadi 2 kali lipat atau lebih, atau separuh atau kurang, dari bulan sebelumnya, bila "
-                   "salah satunya minimal 10); semua angka laporan sama persis dengan bulan sebelumnya "
-                   "(minimal 3 angka, tidak semuanya 0).",
-                   "Data quality: values that broke a soft rule and were confirmed; sudden jumps (at least "
-                   "double or at most half of the month before, when either is 10 or more); every number of "
-                   "a report the same as the month before (at least 3 numbers, not all 0)."),
+    "rule_progress": (
+        "Nilai seharusnya pada bulan M ada pada garis lurus dari baseline (atau target sebelumnya) "
+        "ke target berikutnya; setelah target terakhir, nilai seharusnya = target terakhir.",
+        "The expected value of month M lies on the straight line from the baseline (or the "
+        "previous target) to the next target; after the last target it is the last target.",
+    ),
+    "rule_on_track": (
+        "Sesuai target: nilai desa sudah mencapai nilai seharusnya ke arah target (naik bila "
+        "target di atas baseline, turun bila di bawah); selain itu tertinggal.",
+        "On track: the village value has reached the expected value in the direction of the "
+        "target (up when the target is above the baseline, down when below); otherwise behind.",
+    ),
+    "rule_no_baseline": (
+        "Tanpa baseline, status dinilai mulai bulan target pertama (atau bila target sudah "
+        "tercapai) dan nilai lebih tinggi dianggap lebih baik. Bulan sebelum desa bergabung "
+        "dengan program atau sebelum baseline tidak dinilai.",
+        "Without a baseline, the status counts from the first target's month (or once the "
+        "target is reached) and higher is better. Months before the village joined the "
+        "programme or before the baseline are not judged.",
+    ),
+    "rule_flags": (
+        "Kualitas data: nilai yang melanggar aturan lunak lalu dikonfirmasi; lonjakan (nilai "
+        "menjadi 2 kali lipat atau lebih, atau separuh atau kurang, dari bulan sebelumnya, bila "
+        "salah satunya minimal 10); semua angka laporan sama persis dengan bulan sebelumnya "
+        "(minimal 3 angka, tidak semuanya 0).",
+        "Data quality: values that broke a soft rule and were confirmed; sudden jumps (at least "
+        "double or at most half of the month before, when either is 10 or more); every number of "
+        "a report the same as the month before (at least 3 numbers, not all 0).",
+    ),
 }
 
 PROGRESS_TEXTS = {
@@ -220,5 +258,4 @@ class Labels:
             return ""
         if len(periods) == 1:
             return self.month_long(periods[0])
-        return self["period_range"].format(first=self.month_long(periods[0]),
-                                           last=self.month_long(periods[-1]))
+        return self["period_range"].format(first=self.month_long(periods[0]), last=self.month_long(periods[-1]))

@@ -25,16 +25,20 @@ from .model import (
 
 
 class MemorySource:
-    def __init__(self, selection: Selection, *,
-                 indicators: Sequence[Indicator] = (),
-                 villages: Iterable[Village] = (),
-                 village_values: Iterable[VillageValue] = (),
-                 raw_values: Iterable[RawValue] = (),
-                 completeness: Iterable[CompletenessEntry] = (),
-                 household_indicators: Sequence[HouseholdIndicator] = (),
-                 household_values: Iterable[HouseholdValue] = (),
-                 household_flags: Sequence[Option] = (),
-                 households: Iterable[HouseholdRecord] | None = None) -> None:
+    def __init__(
+        self,
+        selection: Selection,
+        *,
+        indicators: Sequence[Indicator] = (),
+        villages: Iterable[Village] = (),
+        village_values: Iterable[VillageValue] = (),
+        raw_values: Iterable[RawValue] = (),
+        completeness: Iterable[CompletenessEntry] = (),
+        household_indicators: Sequence[HouseholdIndicator] = (),
+        household_values: Iterable[HouseholdValue] = (),
+        household_flags: Sequence[Option] = (),
+        households: Iterable[HouseholdRecord] | None = None,
+    ) -> None:
         self.selection = selection
         self._indicators = tuple(indicators)
         self._villages = villages

@@ -59,8 +59,7 @@ class IndicatorKind(StrEnum):
     PERCENT = "percent"  # derived rate; values are fractions (0.853 = 85.3%)
 
 
-NUMERIC_KINDS = frozenset({IndicatorKind.COUNT, IndicatorKind.MEASURE,
-                           IndicatorKind.YESNO, IndicatorKind.PERCENT})
+NUMERIC_KINDS = frozenset({IndicatorKind.COUNT, IndicatorKind.MEASURE, IndicatorKind.YESNO, IndicatorKind.PERCENT})
 
 
 class ReportStatus(StrEnum):
@@ -342,10 +341,12 @@ class MelPart:
 
     def within(self, codes: Collection[str]) -> MelPart:
         """The part that lies in the villages ``codes``."""
-        return MelPart(partners=tuple(r for r in self.partners if r.village_code in codes),
-                       progress=lambda: (r for r in self.progress() if r.village_code in codes),
-                       quality=lambda: (r for r in self.quality() if r.village_code in codes),
-                       reviews=tuple(r for r in self.reviews if r.village_code in codes))
+        return MelPart(
+            partners=tuple(r for r in self.partners if r.village_code in codes),
+            progress=lambda: (r for r in self.progress() if r.village_code in codes),
+            quality=lambda: (r for r in self.quality() if r.village_code in codes),
+            reviews=tuple(r for r in self.reviews if r.village_code in codes),
+        )
 
 
 def mel_of(source: object) -> MelPart | None:

@@ -61,8 +61,7 @@ def _solid(rgb: str) -> PatternFill:
 
 TITLE = CellStyle(font=Font(bold=True, size=13))
 NOTE = CellStyle(font=Font(italic=True, color="595959"))
-HEADER = CellStyle(font=Font(bold=True), fill=_solid("D9E1F2"),
-                   alignment=Alignment(vertical="center"))
+HEADER = CellStyle(font=Font(bold=True), fill=_solid("D9E1F2"), alignment=Alignment(vertical="center"))
 SECTION = CellStyle(font=Font(bold=True, size=12))
 BOLD = CellStyle(font=Font(bold=True))
 INTEGER = CellStyle(number_format=FORMAT_INTEGER)

@@ -21,8 +21,7 @@ EXCEL_MAX_ROWS = 1_048_576
 MAX_SHEET_TITLE = 31
 MAX_COLUMN_WIDTH = 45
 LINE_HEIGHT = 15  # points
-HEADER_WRAP = CellStyle(font=HEADER.font, fill=HEADER.fill,
-                        alignment=Alignment(wrap_text=True, vertical="center"))
+HEADER_WRAP = CellStyle(font=HEADER.font, fill=HEADER.fill, alignment=Alignment(wrap_text=True, vertical="center"))
 
 
 class Styled(NamedTuple):
@@ -90,8 +89,15 @@ def write_row(ws: Sheet, row: Iterable[Item]) -> None:
 class Table:
     """Rows under a header; opens ``Name (2)`` when a sheet reaches the row limit."""
 
-    def __init__(self, book: Book, name: str, columns: Sequence[Column], *,
-                 preamble: Sequence[Sequence[Item]] = (), frozen_columns: int = 0) -> None:
+    def __init__(
+        self,
+        book: Book,
+        name: str,
+        columns: Sequence[Column],
+        *,
+        preamble: Sequence[Sequence[Item]] = (),
+        frozen_columns: int = 0,
+    ) -> None:
         self.book = book
         self.name = name
         self.columns = tuple(columns)

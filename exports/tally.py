@@ -39,8 +39,9 @@ class Tally:
         return rate(self.on_time, self.expected)
 
 
-def statuses_by_report(entries: Iterable[CompletenessEntry],
-                       periods: Sequence[str]) -> dict[ReportKey, dict[str, ReportStatus]]:
+def statuses_by_report(
+    entries: Iterable[CompletenessEntry], periods: Sequence[str]
+) -> dict[ReportKey, dict[str, ReportStatus]]:
     """One village's entries as ``{(posyandu, name, form): {period: status}}``.
 
     A duplicated entry counts once (the last one wins), so a report cannot be

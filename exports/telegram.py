@@ -51,8 +51,7 @@ class ExportTooLarge(ExportError):
     """Even one district's workbook is over the limit."""
 
 
-def fit_for_telegram(path: str | os.PathLike[str], source: ExportSource,
-                     limit: int = TELEGRAM_LIMIT) -> list[Path]:
+def fit_for_telegram(path: str | os.PathLike[str], source: ExportSource, limit: int = TELEGRAM_LIMIT) -> list[Path]:
     """The file(s) to send for the workbook at ``path``, built from ``source``.
 
     The zip and the split workbooks are written next to ``path``; ``path`` is kept.
@@ -112,8 +111,7 @@ class AreaSubset:
     """
 
     def __init__(self, source: ExportSource, area: Area, villages: Sequence[Village]) -> None:
-        self.selection = replace(source.selection,
-                                 scope_label=f"{source.selection.scope_label} — {area.name}")
+        self.selection = replace(source.selection, scope_label=f"{source.selection.scope_label} — {area.name}")
         self._source = source
         self._villages = tuple(villages)
         self._codes = frozenset(village.code for village in villages)

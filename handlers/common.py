@@ -1,4 +1,5 @@
 """Handlers outside conversations: the access gate, /bantuan, /bahasa, groups, the catch-all."""
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,11 @@ async def gate(update: Update, context: BotContext) -> None:
         account = await services.storage.users.ensure_admin(person.id, person.full_name)
         await set_chat_menu(context.bot, person.id, account.role, account.language)
     context.account = account
-    context.language = account.language if account else (
-        await services.storage.users.language(person.id) or _telegram_language(person.language_code))
+    context.language = (
+        account.language
+        if account
+        else (await services.storage.users.language(person.id) or _telegram_language(person.language_code))
+    )
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
         await _in_group(update, context)
@@ -77,10 +81,11 @@ def help_text(context: BotContext) -> Html:
 
 
 async def language_command(update: Update, context: BotContext) -> None:
-    buttons = [[InlineKeyboardButton(t(lang, "language.name"), callback_data=encode("g", 0, "lang", lang))]
-               for lang in LANGUAGES]
-    await update.effective_message.reply_html(context.t("language.choose"),
-                                              reply_markup=InlineKeyboardMarkup(buttons))
+    buttons = [
+        [InlineKeyboardButton(t(lang, "language.name"), callback_data=encode("g", 0, "lang", lang))]
+        for lang in LANGUAGES
+    ]
+    await update.effective_message.reply_html(context.t("language.choose"), reply_markup=InlineKeyboardMarkup(buttons))
 
 
 async def language_chosen(update: Update, context: BotContext) -> None:

@@ -1,4 +1,5 @@
 """A CallbackContext that exposes the bot's services and the person behind the update."""
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
-        self.account: User | None = None      # the registered user, set by the access gate
+        self.account: User | None = None  # the registered user, set by the access gate
         self.language: str = DEFAULT_LANGUAGE
 
     @property

@@ -1,4 +1,5 @@
 """The error handler: log with context (no personal data, no token), answer politely, go on."""
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,11 @@ async def on_error(update: object, context: BotContext) -> None:
         log.warning("Telegram unreachable or slow (%s): %s", where, type(error).__name__)
         return
     if isinstance(error, DatabaseBusy):
-        log.error("database locked by another process, still after retries (%s): the person was asked to "
-                  "send it again; check for a second bot or a long backup/CLI command", where)
+        log.error(
+            "database locked by another process, still after retries (%s): the person was asked to "
+            "send it again; check for a second bot or a long backup/CLI command",
+            where,
+        )
         text = "fault.db_busy"
     elif isinstance(error, DatabaseFull):
         log.error("database or disk is full (%s): nothing was saved; free disk space on the server", where)
@@ -44,6 +48,12 @@ def _describe(update: object) -> str:
     """What happened, without message text or names: the update id and its kind."""
     if not isinstance(update, Update):
         return "job or background task"
-    kind = next((name for name in ("message", "edited_message", "callback_query", "my_chat_member")
-                 if getattr(update, name, None) is not None), "update")
+    kind = next(
+        (
+            name
+            for name in ("message", "edited_message", "callback_query", "my_chat_member")
+            if getattr(update, name, None) is not None
+        ),
+        "update",
+    )
     return f"update {update.update_id} ({kind})"

@@ -1,5 +1,6 @@
 """The thin adapter between PTB and the conversations: an Update becomes a Turn (plain values),
 and what the engine sends becomes Bot API calls. Nothing here knows a feature or a form."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
@@ -22,8 +23,7 @@ TurnCallback = Callable[[Turn], Awaitable[None]]
 def markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-                                 for row in buttons])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons])
 
 
 class TelegramChat:
@@ -35,8 +35,9 @@ class TelegramChat:
 
     async def send(self, text: str, buttons: Keyboard | None = None) -> None:
         assert self.update.effective_chat is not None
-        await self.context.bot.send_message(self.update.effective_chat.id, text, parse_mode=ParseMode.HTML,
-                                            reply_markup=markup(buttons))
+        await self.context.bot.send_message(
+            self.update.effective_chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup(buttons)
+        )
 
     async def ack(self, notice: str | None = None, alert: bool = False) -> None:
         if self.query is not None:
@@ -53,12 +54,19 @@ class TelegramChat:
     async def send_file(self, path: Path, caption: str | None = None) -> None:
         assert self.update.effective_chat is not None
         with path.open("rb") as content:
-            await self.context.bot.send_document(self.update.effective_chat.id, content, filename=path.name,
-                                                 caption=caption, parse_mode=ParseMode.HTML, write_timeout=300)
+            await self.context.bot.send_document(
+                self.update.effective_chat.id,
+                content,
+                filename=path.name,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                write_timeout=300,
+            )
 
     async def set_commands(self, role: Role | None, language: str) -> None:
-        await set_chat_menu(self.context.bot, self.update.effective_user.id if self.update.effective_user else 0,
-                            role, language)
+        await set_chat_menu(
+            self.context.bot, self.update.effective_user.id if self.update.effective_user else 0, role, language
+        )
 
     def start_task(self, work: Coroutine[Any, Any, Any], name: str) -> None:
         self.context.application.create_task(work, update=self.update, name=name)
@@ -74,16 +82,29 @@ def input_of(update: Update, args: list[str] | None = None) -> Input:
     location = None
     if message is not None and message.location is not None and query is None:
         location = (message.location.latitude, message.location.longitude)
-    return Input(update_id=update.update_id, user_id=person.id, text=text, command=command,
-                 args=list(args if args is not None else (text.split()[1:] if command and text else [])),
-                 button=query.data if query is not None else None, location=location,
-                 edited=update.edited_message is not None, full_name=person.full_name)
+    return Input(
+        update_id=update.update_id,
+        user_id=person.id,
+        text=text,
+        command=command,
+        args=list(args if args is not None else (text.split()[1:] if command and text else [])),
+        button=query.data if query is not None else None,
+        location=location,
+        edited=update.edited_message is not None,
+        full_name=person.full_name,
+    )
 
 
 def turn_of(update: Update, context: BotContext) -> Turn:
     router: Router = context.application.bot_data[ROUTER_KEY]
-    return Turn(input=input_of(update, context.args), chat=TelegramChat(update, context), services=context.services,
-                router=router, person=context.account, language=context.language)
+    return Turn(
+        input=input_of(update, context.args),
+        chat=TelegramChat(update, context),
+        services=context.services,
+        router=router,
+        person=context.account,
+        language=context.language,
+    )
 
 
 async def route(update: Update, context: BotContext) -> None:
@@ -97,7 +118,9 @@ async def route(update: Update, context: BotContext) -> None:
 
 def on_turn(callback: TurnCallback) -> Callable[[Update, BotContext], Awaitable[None]]:
     """A PTB callback that hands the update to ``callback`` as a Turn."""
+
     async def handle(update: Update, context: BotContext) -> None:
         await callback(turn_of(update, context))
+
     handle.__name__ = getattr(callback, "__name__", "handle")
     return handle

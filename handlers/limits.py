@@ -15,6 +15,7 @@ A retried call that had in fact reached Telegram may arrive twice (a duplicate m
 better than a lost question); a repeated answerCallbackQuery or edit is refused by Telegram
 with a BadRequest that the callers already tolerate.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -37,8 +38,9 @@ def counts_as_message(endpoint: str) -> bool:
 
 class TelegramLimiter(AIORateLimiter):
     def __init__(self, budget: SendBudget | None = None, max_retries: int = 5) -> None:
-        super().__init__(overall_max_rate=0, overall_time_period=0, group_max_rate=20, group_time_period=60,
-                         max_retries=max_retries)
+        super().__init__(
+            overall_max_rate=0, overall_time_period=0, group_max_rate=20, group_time_period=60, max_retries=max_retries
+        )
         self.budget = budget or SendBudget()
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):

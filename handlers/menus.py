@@ -1,4 +1,5 @@
 """The command menu each person sees in Telegram, set per chat to match their role."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,9 @@ def commands_for(role: Role | None, lang: str) -> list[BotCommand]:
 async def set_default_menus(bot: Bot) -> None:
     """The menu of people who have not registered yet, in each language."""
     for lang in LANGUAGES:
-        await bot.set_my_commands(commands_for(None, lang), scope=BotCommandScopeDefault(),
-                                  language_code=None if lang == "id" else lang)
+        await bot.set_my_commands(
+            commands_for(None, lang), scope=BotCommandScopeDefault(), language_code=None if lang == "id" else lang
+        )
 
 
 async def set_chat_menu(bot: Bot, chat_id: int, role: Role | None, lang: str) -> None:

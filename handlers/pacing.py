@@ -6,6 +6,7 @@ escalation, a digest: nobody is waiting for it) waits until it fits: evenly spac
 burst (a burst that straddles a second is what draws 429s, and after a 429 PTB holds every
 request, replies too), and only while the last second's messages of any kind leave room.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,16 +14,21 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-BROADCAST_PER_SECOND = 29   # a message below Telegram's ~30/s, for the clocks' differences
-WINDOW = 1.0                # seconds over which Telegram counts
+BROADCAST_PER_SECOND = 29  # a message below Telegram's ~30/s, for the clocks' differences
+WINDOW = 1.0  # seconds over which Telegram counts
 
 
 class SendBudget:
     """Counts the messages sent in the last second and says when the next broadcast may go.
     ``clock`` (monotonic seconds) and ``sleep`` are injected so tests control time."""
 
-    def __init__(self, per_second: float = BROADCAST_PER_SECOND, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        per_second: float = BROADCAST_PER_SECOND,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self.per_second, self.clock, self.sleep = per_second, clock, sleep
         self._sent: deque[float] = deque()
         self._next_broadcast = float("-inf")

@@ -8,6 +8,7 @@ taken effect are recognised by their id (``storage.handling_update`` + ``convers
 
 Within a batch each chat's updates are handled in order, different chats concurrently.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,9 @@ FIRST_RETRY, MAX_RETRY = 1.0, 30.0
 
 
 class Poller:
-    def __init__(self, application: Application, storage: Storage, *, timeout: float = 30,
-                 allowed_updates=Update.ALL_TYPES):
+    def __init__(
+        self, application: Application, storage: Storage, *, timeout: float = 30, allowed_updates=Update.ALL_TYPES
+    ):
         self.application = application
         self.storage = storage
         self.timeout = timeout
@@ -97,8 +99,11 @@ class Poller:
 
     async def _fetch(self, stop: asyncio.Event) -> tuple[Update, ...] | None:
         """One long poll, abandoned (unconfirmed, so nothing is lost) when ``stop`` is set."""
-        poll = asyncio.ensure_future(self.application.bot.get_updates(
-            offset=self.offset, timeout=self.timeout, allowed_updates=self.allowed_updates))
+        poll = asyncio.ensure_future(
+            self.application.bot.get_updates(
+                offset=self.offset, timeout=self.timeout, allowed_updates=self.allowed_updates
+            )
+        )
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -120,8 +125,11 @@ class Poller:
 def _by_chat(updates: Sequence[Update]) -> list[list[Update]]:
     chats: dict[int, list[Update]] = {}
     for update in updates:
-        key = update.effective_chat.id if update.effective_chat else (
-            update.effective_user.id if update.effective_user else -update.update_id)
+        key = (
+            update.effective_chat.id
+            if update.effective_chat
+            else (update.effective_user.id if update.effective_user else -update.update_id)
+        )
         chats.setdefault(key, []).append(update)
     return list(chats.values())
 

@@ -5,6 +5,7 @@ what the bot may already have acted on. Every write made for an update records i
 transaction (storage.handling_update); an update found there is not applied again. If its replies
 were not all sent, the person gets what they may have missed: the receipt of the report that
 update completed, or the question they are at now."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """What every command-line command needs: the database opened for the command and closed
 after it, and one clear line on standard error when it fails."""
+
 from __future__ import annotations
 
 import sys

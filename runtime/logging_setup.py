@@ -1,4 +1,5 @@
 """Logging that never carries the bot token or identity numbers."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """What handlers and jobs need, built once at start: settings, storage, forms, clock."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

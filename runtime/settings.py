@@ -1,10 +1,11 @@
 """Settings from the environment or a .env file (pydantic-settings)."""
+
 from __future__ import annotations
 
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -113,7 +114,7 @@ class Settings(BaseSettings):
         return self.telegram_bot_token.get_secret_value().strip()
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings, or SettingsError with one line naming the first bad setting."""
     try:
         return Settings(**overrides)

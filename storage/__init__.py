@@ -1,4 +1,5 @@
 """Everything that touches SQLite lives in this package; the rest of the bot sees models."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -57,8 +58,9 @@ class Storage:
         self.export_rows = ExportRows(db)  # workbook export: posyandu and the streams it reads
 
     @classmethod
-    async def open(cls, path: Path | str, clock: Clock | None = None, data_key: str | None = None,
-                   **options: bool) -> Storage:  # Database.open's migrate and check
+    async def open(
+        cls, path: Path | str, clock: Clock | None = None, data_key: str | None = None, **options: bool
+    ) -> Storage:  # Database.open's migrate and check
         cipher = DataCipher(data_key) if data_key else None  # a key too short fails before opening
         return cls(await Database.open(path, **options), clock or SystemClock(), cipher)
 

@@ -1,4 +1,5 @@
 """Villages (with their district, regency, province) and posyandu."""
+
 from __future__ import annotations
 
 import aiosqlite
@@ -34,8 +35,12 @@ class Areas:
                 await _upsert(conn, "regencies", "code, province_code, name", (regency, province, row.regency))
                 await _upsert(conn, "districts", "code, regency_code, name", (district, regency, row.district))
                 exists = await (await conn.execute("SELECT 1 FROM villages WHERE code = ?", (row.code,))).fetchone()
-                await _upsert(conn, "villages", "code, district_code, name, timezone",
-                              (row.code, district, row.name, row.timezone))
+                await _upsert(
+                    conn,
+                    "villages",
+                    "code, district_code, name, timezone",
+                    (row.code, district, row.name, row.timezone),
+                )
                 updated += bool(exists)
                 added += not exists
         return added, updated
@@ -68,8 +73,7 @@ class Areas:
     async def add_posyandu(self, village_code: str, name: str) -> Posyandu:
         name = " ".join(name.split())
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO posyandu (village_code, name) VALUES (?, ?)", (village_code, name))
+            cursor = await conn.execute("INSERT INTO posyandu (village_code, name) VALUES (?, ?)", (village_code, name))
             return Posyandu(id=inserted_id(cursor), village_code=village_code, name=name)
 
     async def posyandu(self, posyandu_id: int) -> Posyandu:
@@ -80,7 +84,8 @@ class Areas:
 
     async def posyandu_in(self, village_code: str) -> list[Posyandu]:
         rows = await self.db.fetchall(
-            "SELECT * FROM posyandu WHERE village_code = ? AND active = 1 ORDER BY name", (village_code,))
+            "SELECT * FROM posyandu WHERE village_code = ? AND active = 1 ORDER BY name", (village_code,)
+        )
         return [Posyandu(**dict(r)) for r in rows]
 
 
@@ -89,4 +94,6 @@ async def _upsert(conn: aiosqlite.Connection, table: str, columns: str, values: 
     updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
     await conn.execute(
         f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(values))}) "
-        f"ON CONFLICT ({names[0]}) DO UPDATE SET {updates}", values)
+        f"ON CONFLICT ({names[0]}) DO UPDATE SET {updates}",
+        values,
+    )

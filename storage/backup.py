@@ -1,4 +1,5 @@
 """Online backups (VACUUM INTO, consistent while the bot writes) and checked restores."""
+
 from __future__ import annotations
 
 import sqlite3

@@ -5,6 +5,7 @@ own purpose label, so the lookup hash never reveals anything about the encryptio
 way round. A ciphertext is ``b"\\x01" + nonce (12 bytes) + AES-GCM(ciphertext + tag)``; the leading
 byte is the format version. See docs/PRIVACY.md for the choice, key loss and rotation.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,7 +53,7 @@ class DataCipher:
         if not blob or blob[:1] != _FORMAT:
             raise DataKeyError("unknown encrypted data format")
         try:
-            plain = self._aead.decrypt(blob[1:1 + _NONCE], blob[1 + _NONCE:], context)
+            plain = self._aead.decrypt(blob[1 : 1 + _NONCE], blob[1 + _NONCE :], context)
         except InvalidTag:
             raise DataKeyError("the DATA_KEY does not open this data (wrong or rotated key)") from None
         return json.loads(plain)

@@ -1,13 +1,14 @@
 """SQLite through aiosqlite: one writer connection (writes serialised by a lock), one reader
 connection (WAL lets it read committed data while a write is under way), and a connection of
 its own for each long stream."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -21,18 +22,19 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
 _LOCK_RETRIES = (0.05, 0.2, 0.5, 1.0, 2.0)
 # SQLite's primary result codes (an extended code carries one in its low byte).
-SQLITE_BUSY = 5      # another connection (process) holds the lock
-SQLITE_LOCKED = 6    # a conflict within this connection's own shared cache
-SQLITE_FULL = 13     # the disk is full, or the database reached max_page_count
+SQLITE_BUSY = 5  # another connection (process) holds the lock
+SQLITE_LOCKED = 6  # a conflict within this connection's own shared cache
+SQLITE_FULL = 13  # the disk is full, or the database reached max_page_count
 
 
 @dataclass
 class HandledUpdate:
     """The Telegram update being handled: did it change anything, did handling it fail?"""
+
     update_id: int
     recorded: bool = False
     failed: bool = False
-    open: bool = True      # False once handled: a task it started (an export) writes on its own
+    open: bool = True  # False once handled: a task it started (an export) writes on its own
 
 
 _current_update: ContextVar[HandledUpdate | None] = ContextVar("current_update", default=None)
@@ -179,8 +181,7 @@ class Database:
                 continue
             script = path.read_text(encoding="utf-8")
             # executescript commits first, so each script carries its own BEGIN ... COMMIT.
-            await writer.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            await writer.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
             log.info("applied migration %s", path.name)
             applied.append(number)
         return applied
@@ -201,7 +202,9 @@ class Database:
                     if handled is not None:
                         await writer.execute(
                             "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) "
-                            "VALUES (?, CAST(strftime('%s', 'now') AS INTEGER))", (handled.update_id,))
+                            "VALUES (?, CAST(strftime('%s', 'now') AS INTEGER))",
+                            (handled.update_id,),
+                        )
                     yield writer
                     await writer.execute("COMMIT")
                 except BaseException:
@@ -249,7 +252,7 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
-    async def iterate(self, sql: str, params: Iterable[Any] = (), batch: int = 2000) -> AsyncIterator[sqlite3.Row]:
+    async def iterate(self, sql: str, params: Iterable[Any] = (), batch: int = 2000) -> AsyncGenerator[sqlite3.Row]:
         """Stream a large result (exports) on a connection of its own: one consistent snapshot
         for the whole stream, without holding the shared reader's."""
         with _faults_translated():

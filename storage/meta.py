@@ -1,4 +1,5 @@
 """Key/value facts the bot keeps about itself."""
+
 from __future__ import annotations
 
 from storage.db import Database
@@ -15,4 +16,5 @@ class Meta:
     async def set(self, key: str, value: str) -> None:
         await self.db.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value))
+            (key, value),
+        )

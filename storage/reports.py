@@ -1,11 +1,15 @@
 """Drafts (saved answer by answer), guided-conversation sessions, and submitted reports with
 every revision kept. A submission is one transaction: either the old state or the new one."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+import aiosqlite
 
 from domain.clock import Clock, from_iso, iso
 from domain.formflow import changed_answers
@@ -35,7 +39,7 @@ class Session:
     cursor: str | None
     mode: str
     wrong_tries: int
-    pending: dict = field(default_factory=dict)
+    pending: dict[str, Any] = field(default_factory=dict)
     nonce: int = 0
     updated_at: datetime | None = None
 
@@ -62,6 +66,7 @@ class ReportInfo:
 @dataclass(frozen=True)
 class SubmittedBy:
     """The revision a given Telegram update created, with its values: enough to send its receipt again."""
+
     form_id: str
     posyandu_id: int
     period: str
@@ -78,43 +83,67 @@ class Reports:
         self.db, self.clock, self.audit = db, clock, audit
 
     # -- drafts ---------------------------------------------------------------------------
-    async def open_draft(self, form_id: str, posyandu_id: int, period: str, telegram_id: int,
-                         prefill: dict[str, Any] | None = None) -> Draft:
+    async def open_draft(
+        self, form_id: str, posyandu_id: int, period: str, telegram_id: int, prefill: dict[str, Any] | None = None
+    ) -> Draft:
         """This person's draft for the report, created (optionally prefilled) when missing."""
         now = iso(self.clock.now())
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO drafts (form_id, posyandu_id, period, telegram_id, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (form_id, posyandu_id, period, telegram_id, now, now))
+                (form_id, posyandu_id, period, telegram_id, now, now),
+            )
             if cursor.rowcount and prefill:
                 await conn.executemany(
                     "INSERT INTO draft_answers (draft_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)",
-                    [(cursor.lastrowid, q, _encode(v), now) for q, v in prefill.items()])
+                    [(cursor.lastrowid, q, _encode(v), now) for q, v in prefill.items()],
+                )
         draft_id = await self.db.fetchval(
             "SELECT id FROM drafts WHERE form_id = ? AND posyandu_id = ? AND period = ? AND telegram_id = ?",
-            (form_id, posyandu_id, period, telegram_id))
-        return await self.draft(draft_id)
+            (form_id, posyandu_id, period, telegram_id),
+        )
+        draft = await self.draft(draft_id)
+        assert draft is not None  # made or found in the transaction above
+        return draft
 
     async def draft(self, draft_id: int) -> Draft | None:
         row = await self.db.fetchone(  # the draft and its answers in one read: [question, value, rules]
             "SELECT d.*, (SELECT json_group_array(json_array(a.question_id, a.value, a.confirmed_rules)) "
-            "FROM draft_answers a WHERE a.draft_id = d.id) AS answers FROM drafts d WHERE d.id = ?", (draft_id,))
+            "FROM draft_answers a WHERE a.draft_id = d.id) AS answers FROM drafts d WHERE d.id = ?",
+            (draft_id,),
+        )
         if row is None:
             return None
         answers = json.loads(row["answers"])
-        return Draft(id=row["id"], form_id=row["form_id"], posyandu_id=row["posyandu_id"], period=row["period"],
-                     telegram_id=row["telegram_id"], updated_at=from_iso(row["updated_at"]),
-                     answers={question: _decode(value) for question, value, _ in answers},
-                     confirmed={question: json.loads(rules) for question, _, rules in answers if rules != "[]"})
+        return Draft(
+            id=row["id"],
+            form_id=row["form_id"],
+            posyandu_id=row["posyandu_id"],
+            period=row["period"],
+            telegram_id=row["telegram_id"],
+            updated_at=from_iso(row["updated_at"]),
+            answers={question: _decode(value) for question, value, _ in answers},
+            confirmed={question: json.loads(rules) for question, _, rules in answers if rules != "[]"},
+        )
 
     async def drafts_of(self, telegram_id: int) -> list[Draft]:
         rows = await self.db.fetchall(
-            "SELECT id FROM drafts WHERE telegram_id = ? ORDER BY updated_at DESC", (telegram_id,))
-        return [await self.draft(r["id"]) for r in rows]
+            "SELECT id FROM drafts WHERE telegram_id = ? ORDER BY updated_at DESC", (telegram_id,)
+        )
+        drafts = [await self.draft(r["id"]) for r in rows]
+        return [d for d in drafts if d is not None]  # one sent meanwhile is no longer a draft
 
-    async def save_answer(self, draft_id: int, question_id: str, value: Any, *, confirmed: list[str] = (),
-                          removed: list[str] = (), session: Session | None = None) -> None:
+    async def save_answer(
+        self,
+        draft_id: int,
+        question_id: str,
+        value: Any,
+        *,
+        confirmed: Sequence[str] = (),
+        removed: Sequence[str] = (),
+        session: Session | None = None,
+    ) -> None:
         """Store one answer (None = skipped), drop answers that no longer apply, and move the
         session on, all in one transaction: what the person typed is never lost."""
         now = iso(self.clock.now())
@@ -123,10 +152,12 @@ class Reports:
                 "INSERT INTO draft_answers (draft_id, question_id, value, confirmed_rules, answered_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (draft_id, question_id) DO UPDATE SET value = excluded.value, "
                 "confirmed_rules = excluded.confirmed_rules, answered_at = excluded.answered_at",
-                (draft_id, question_id, _encode(value), json.dumps(list(confirmed)), now))
+                (draft_id, question_id, _encode(value), json.dumps(list(confirmed)), now),
+            )
             if removed:
-                await conn.executemany("DELETE FROM draft_answers WHERE draft_id = ? AND question_id = ?",
-                                       [(draft_id, q) for q in removed])
+                await conn.executemany(
+                    "DELETE FROM draft_answers WHERE draft_id = ? AND question_id = ?", [(draft_id, q) for q in removed]
+                )
             if session is not None:  # (the draft's updated_at follows its answers: migration 0007)
                 await _write_session(conn, session, now)
 
@@ -138,9 +169,17 @@ class Reports:
         row = await self.db.fetchone("SELECT * FROM sessions WHERE telegram_id = ?", (telegram_id,))
         if row is None:
             return None
-        return Session(telegram_id=row["telegram_id"], kind=row["kind"], draft_id=row["draft_id"],
-                       cursor=row["cursor"], mode=row["mode"], wrong_tries=row["wrong_tries"],
-                       pending=json.loads(row["pending"]), nonce=row["nonce"], updated_at=from_iso(row["updated_at"]))
+        return Session(
+            telegram_id=row["telegram_id"],
+            kind=row["kind"],
+            draft_id=row["draft_id"],
+            cursor=row["cursor"],
+            mode=row["mode"],
+            wrong_tries=row["wrong_tries"],
+            pending=json.loads(row["pending"]),
+            nonce=row["nonce"],
+            updated_at=from_iso(row["updated_at"]),
+        )
 
     async def save_session(self, session: Session) -> None:
         async with self.db.transaction() as conn:
@@ -156,23 +195,30 @@ class Reports:
         return {r["telegram_id"] for r in rows}
 
     # -- reports --------------------------------------------------------------------------
-    async def submit(self, draft: Draft, user: User, village_code: str, answers: dict[str, Any],
-                     update_id: int | None = None) -> Submitted:
+    async def submit(
+        self, draft: Draft, user: User, village_code: str, answers: dict[str, Any], update_id: int | None = None
+    ) -> Submitted:
         """Turn the draft into the period's report or a new revision of it, in one transaction."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if update_id is not None and await _fetchval(
-                    conn, "SELECT 1 FROM report_revisions WHERE update_id = ?", (update_id,)):
+                conn, "SELECT 1 FROM report_revisions WHERE update_id = ?", (update_id,)
+            ):
                 raise AlreadySubmitted(update_id)
-            report = await (await conn.execute(
-                "SELECT id, latest_revision FROM reports WHERE form_id = ? AND posyandu_id = ? AND period = ?",
-                (draft.form_id, draft.posyandu_id, draft.period))).fetchone()
+            report = await (
+                await conn.execute(
+                    "SELECT id, latest_revision FROM reports WHERE form_id = ? AND posyandu_id = ? AND period = ?",
+                    (draft.form_id, draft.posyandu_id, draft.period),
+                )
+            ).fetchone()
             old = await _values(conn, report["id"], report["latest_revision"]) if report else {}
             if report is None:
                 cursor = await conn.execute(
                     "INSERT INTO reports (form_id, posyandu_id, village_code, period, latest_revision, "
                     "first_submitted_at) VALUES (?, ?, ?, ?, 1, ?)",
-                    (draft.form_id, draft.posyandu_id, village_code, draft.period, iso(now)))
+                    (draft.form_id, draft.posyandu_id, village_code, draft.period, iso(now)),
+                )
+                assert cursor.lastrowid is not None
                 report_id, revision = cursor.lastrowid, 1
             else:
                 report_id, revision = report["id"], report["latest_revision"] + 1
@@ -181,33 +227,51 @@ class Reports:
             cursor = await conn.execute(
                 "INSERT INTO report_revisions (report_id, revision, submitted_at, submitted_by, submitted_role, "
                 "update_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (report_id, revision, iso(now), user.telegram_id, user.role.value, update_id,
-                 json.dumps({k: list(v) for k, v in changes.items()}) if revision > 1 else "{}"))
+                (
+                    report_id,
+                    revision,
+                    iso(now),
+                    user.telegram_id,
+                    user.role.value,
+                    update_id,
+                    json.dumps({k: list(v) for k, v in changes.items()}) if revision > 1 else "{}",
+                ),
+            )
             await conn.executemany(
                 "INSERT INTO report_values (revision_id, question_id, value, confirmed_rules) VALUES (?, ?, ?, ?)",
-                [(cursor.lastrowid, q, _encode(v), json.dumps(draft.confirmed.get(q, [])))
-                 for q, v in answers.items()])
+                [(cursor.lastrowid, q, _encode(v), json.dumps(draft.confirmed.get(q, []))) for q, v in answers.items()],
+            )
             await conn.execute("DELETE FROM drafts WHERE id = ?", (draft.id,))
             await conn.execute("DELETE FROM sessions WHERE telegram_id = ?", (user.telegram_id,))
-            await self.audit.record(conn, "report.revise" if revision > 1 else "report.submit",
-                                    actor_id=user.telegram_id, actor_role=user.role.value,
-                                    subject=f"{draft.form_id}/{draft.posyandu_id}/{draft.period}",
-                                    revision=revision, changed=sorted(changes) if revision > 1 else [])
+            await self.audit.record(
+                conn,
+                "report.revise" if revision > 1 else "report.submit",
+                actor_id=user.telegram_id,
+                actor_role=user.role.value,
+                subject=f"{draft.form_id}/{draft.posyandu_id}/{draft.period}",
+                revision=revision,
+                changed=sorted(changes) if revision > 1 else [],
+            )
         return Submitted(report_id, revision, now, changes)
 
     async def latest(self, form_id: str, posyandu_id: int, period: str) -> dict[str, Any] | None:
         row = await self.db.fetchone(
             f"SELECT {_LATEST_VALUES} AS answers FROM reports r "
-            "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?", (form_id, posyandu_id, period))
+            "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?",
+            (form_id, posyandu_id, period),
+        )
         return None if row is None else _answers(row["answers"])
 
-    async def posyandu_with_latest(self, form_id: str, posyandu_id: int, period: str
-                                   ) -> tuple[Posyandu, dict[str, Any] | None]:
+    async def posyandu_with_latest(
+        self, form_id: str, posyandu_id: int, period: str
+    ) -> tuple[Posyandu, dict[str, Any] | None]:
         """The posyandu and the latest values of its report for ``period`` (None: not sent), in
         one read: what a report's questions are shown with (last month's values)."""
         row = await self.db.fetchone(
             f"SELECT p.*, (SELECT {_LATEST_VALUES} FROM reports r WHERE r.form_id = ? AND r.posyandu_id = p.id "
-            "AND r.period = ?) AS answers FROM posyandu p WHERE p.id = ?", (form_id, period, posyandu_id))
+            "AND r.period = ?) AS answers FROM posyandu p WHERE p.id = ?",
+            (form_id, period, posyandu_id),
+        )
         if row is None:
             raise PosyanduNotFound(posyandu_id)
         place = Posyandu(id=row["id"], village_code=row["village_code"], name=row["name"], active=row["active"])
@@ -217,29 +281,45 @@ class Reports:
         row = await self.db.fetchone(
             "SELECT r.*, v.submitted_at AS last_at FROM reports r JOIN report_revisions v "
             "ON v.report_id = r.id AND v.revision = r.latest_revision "
-            "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?", (form_id, posyandu_id, period))
+            "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?",
+            (form_id, posyandu_id, period),
+        )
         if row is None:
             return None
-        return ReportInfo(form_id, posyandu_id, period, row["latest_revision"],
-                          from_iso(row["first_submitted_at"]), from_iso(row["last_at"]))
+        return ReportInfo(
+            form_id,
+            posyandu_id,
+            period,
+            row["latest_revision"],
+            from_iso(row["first_submitted_at"]),
+            from_iso(row["last_at"]),
+        )
 
-    async def revisions(self, form_id: str, posyandu_id: int, period: str) -> list[dict]:
+    async def revisions(self, form_id: str, posyandu_id: int, period: str) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
             "SELECT v.revision, v.submitted_at, v.submitted_by, v.submitted_role, v.changes "
             "FROM report_revisions v JOIN reports r ON r.id = v.report_id "
             "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ? ORDER BY v.revision",
-            (form_id, posyandu_id, period))
+            (form_id, posyandu_id, period),
+        )
         return [dict(r) | {"changes": json.loads(r["changes"])} for r in rows]
 
     async def submitted_by_update(self, update_id: int) -> SubmittedBy | None:
         row = await self.db.fetchone(
             "SELECT r.id, r.form_id, r.posyandu_id, r.period, v.revision FROM report_revisions v "
-            "JOIN reports r ON r.id = v.report_id WHERE v.update_id = ?", (update_id,))
+            "JOIN reports r ON r.id = v.report_id WHERE v.update_id = ?",
+            (update_id,),
+        )
         if row is None:
             return None
         values = await self.db.fetchall(_VALUES_SQL, (row["id"], row["revision"]))
-        return SubmittedBy(row["form_id"], row["posyandu_id"], row["period"], row["revision"],
-                           {r["question_id"]: _decode(r["value"]) for r in values})
+        return SubmittedBy(
+            row["form_id"],
+            row["posyandu_id"],
+            row["period"],
+            row["revision"],
+            {r["question_id"]: _decode(r["value"]) for r in values},
+        )
 
     async def submitted_keys(self, period: str) -> set[tuple[str, int]]:
         rows = await self.db.fetchall("SELECT form_id, posyandu_id FROM reports WHERE period = ?", (period,))
@@ -254,49 +334,72 @@ class Reports:
                 "INSERT INTO unlocks (form_id, posyandu_id, period, unlocked_by, unlocked_at, until) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET unlocked_by = excluded.unlocked_by, "
                 "unlocked_at = excluded.unlocked_at, until = excluded.until",
-                (form_id, posyandu_id, period, by.telegram_id, iso(now), iso(until)))
-            await self.audit.record(conn, "report.unlock", actor_id=by.telegram_id, actor_role=by.role.value,
-                                    subject=f"{form_id}/{posyandu_id}/{period}", days=days)
+                (form_id, posyandu_id, period, by.telegram_id, iso(now), iso(until)),
+            )
+            await self.audit.record(
+                conn,
+                "report.unlock",
+                actor_id=by.telegram_id,
+                actor_role=by.role.value,
+                subject=f"{form_id}/{posyandu_id}/{period}",
+                days=days,
+            )
         return until
 
     async def unlocked(self, form_id: str, posyandu_id: int, period: str) -> bool:
         until = await self.db.fetchval(
             "SELECT until FROM unlocks WHERE form_id = ? AND posyandu_id = ? AND period = ?",
-            (form_id, posyandu_id, period))
+            (form_id, posyandu_id, period),
+        )
         return until is not None and from_iso(until) > self.clock.now()
 
     async def unlocked_periods(self, form_id: str, posyandu_id: int) -> list[str]:
         rows = await self.db.fetchall(
             "SELECT period FROM unlocks WHERE form_id = ? AND posyandu_id = ? AND until > ?",
-            (form_id, posyandu_id, iso(self.clock.now())))
+            (form_id, posyandu_id, iso(self.clock.now())),
+        )
         return [r["period"] for r in rows]
 
 
-async def _write_session(conn, session: Session, now: str) -> None:
+async def _write_session(conn: aiosqlite.Connection, session: Session, now: str) -> None:
     await conn.execute(
         "INSERT INTO sessions (telegram_id, kind, draft_id, household_id, cursor, mode, wrong_tries, pending, "
         "nonce, updated_at) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
         "kind = excluded.kind, draft_id = excluded.draft_id, cursor = excluded.cursor, mode = excluded.mode, "
         "wrong_tries = excluded.wrong_tries, pending = excluded.pending, nonce = excluded.nonce, "
         "updated_at = excluded.updated_at",
-        (session.telegram_id, session.kind, session.draft_id, session.cursor, session.mode, session.wrong_tries,
-         json.dumps(session.pending), session.nonce, now))
+        (
+            session.telegram_id,
+            session.kind,
+            session.draft_id,
+            session.cursor,
+            session.mode,
+            session.wrong_tries,
+            json.dumps(session.pending),
+            session.nonce,
+            now,
+        ),
+    )
 
 
 # The latest revision's values of report ``r``, as a JSON array of [question, value].
-_LATEST_VALUES = ("(SELECT json_group_array(json_array(rv.question_id, rv.value)) FROM report_values rv "
-                  "JOIN report_revisions v ON v.id = rv.revision_id "
-                  "WHERE v.report_id = r.id AND v.revision = r.latest_revision)")
-_VALUES_SQL = ("SELECT question_id, value FROM report_values WHERE revision_id = "
-               "(SELECT id FROM report_revisions WHERE report_id = ? AND revision = ?)")
+_LATEST_VALUES = (
+    "(SELECT json_group_array(json_array(rv.question_id, rv.value)) FROM report_values rv "
+    "JOIN report_revisions v ON v.id = rv.revision_id "
+    "WHERE v.report_id = r.id AND v.revision = r.latest_revision)"
+)
+_VALUES_SQL = (
+    "SELECT question_id, value FROM report_values WHERE revision_id = "
+    "(SELECT id FROM report_revisions WHERE report_id = ? AND revision = ?)"
+)
 
 
-async def _values(conn, report_id: int, revision: int) -> dict[str, Any]:
+async def _values(conn: aiosqlite.Connection, report_id: int, revision: int) -> dict[str, Any]:
     rows = await (await conn.execute(_VALUES_SQL, (report_id, revision))).fetchall()
     return {r["question_id"]: _decode(r["value"]) for r in rows}
 
 
-async def _fetchval(conn, sql: str, params: tuple) -> Any:
+async def _fetchval(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> Any:
     row = await (await conn.execute(sql, params)).fetchone()
     return None if row is None else row[0]
 

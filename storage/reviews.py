@@ -1,5 +1,6 @@
 """Review of submitted reports: a midwife or coordinator marks the latest revision verified or
 needing correction, with a note. Every review is kept; the latest one is the report's state."""
+
 from __future__ import annotations
 
 import json
@@ -23,43 +24,62 @@ class Review:
     posyandu_id: int
     village_code: str
     period: str
-    revision: int             # the revision that was reviewed
-    latest_revision: int      # the report's latest revision now (newer: revised since)
+    revision: int  # the revision that was reviewed
+    latest_revision: int  # the report's latest revision now (newer: revised since)
     state: str
     note: str
     reviewer_role: str
     reviewed_at: datetime
-    submitted_by: int         # who submitted the reviewed revision
+    submitted_by: int  # who submitted the reviewed revision
 
 
 class Reviews:
     def __init__(self, db: Database, clock: Clock, audit: Audit):
         self.db, self.clock, self.audit = db, clock, audit
 
-    async def review(self, form_id: str, posyandu_id: int, period: str, state: str, note: str,
-                     by: User) -> Review | None:
+    async def review(
+        self, form_id: str, posyandu_id: int, period: str, state: str, note: str, by: User
+    ) -> Review | None:
         """Review the latest revision; None when no report was submitted."""
         if state not in STATES:
             raise ValueError(f"state must be one of {STATES}")
         async with self.db.transaction() as conn:
-            report = await (await conn.execute(
-                "SELECT id, latest_revision FROM reports WHERE form_id = ? AND posyandu_id = ? AND period = ?",
-                (form_id, posyandu_id, period))).fetchone()
+            report = await (
+                await conn.execute(
+                    "SELECT id, latest_revision FROM reports WHERE form_id = ? AND posyandu_id = ? AND period = ?",
+                    (form_id, posyandu_id, period),
+                )
+            ).fetchone()
             if report is None:
                 return None
             await conn.execute(
                 "INSERT INTO report_reviews (report_id, revision, state, note, reviewed_by, reviewer_role, "
                 "reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (report["id"], report["latest_revision"], state, note[:500], by.telegram_id, by.role.value,
-                 iso(self.clock.now())))
-            await self.audit.record(conn, "report.review", actor_id=by.telegram_id, actor_role=by.role.value,
-                                    subject=f"{form_id}/{posyandu_id}/{period}", revision=report["latest_revision"],
-                                    state=state)
+                (
+                    report["id"],
+                    report["latest_revision"],
+                    state,
+                    note[:500],
+                    by.telegram_id,
+                    by.role.value,
+                    iso(self.clock.now()),
+                ),
+            )
+            await self.audit.record(
+                conn,
+                "report.review",
+                actor_id=by.telegram_id,
+                actor_role=by.role.value,
+                subject=f"{form_id}/{posyandu_id}/{period}",
+                revision=report["latest_revision"],
+                state=state,
+            )
         return await self.latest(form_id, posyandu_id, period)
 
     async def latest(self, form_id: str, posyandu_id: int, period: str) -> Review | None:
-        rows = await self.db.fetchall(_LATEST + " AND r.form_id = ? AND r.posyandu_id = ? AND r.period = ?",
-                                      (form_id, posyandu_id, period))
+        rows = await self.db.fetchall(
+            _LATEST + " AND r.form_id = ? AND r.posyandu_id = ? AND r.period = ?", (form_id, posyandu_id, period)
+        )
         return _review(rows[0]) if rows else None
 
     async def latest_in(self, village_codes: list[str], periods: list[str]) -> list[Review]:
@@ -67,8 +87,9 @@ class Reviews:
         period, posyandu, form."""
         rows = await self.db.fetchall(
             _LATEST + " AND r.village_code IN (SELECT value FROM json_each(?)) AND r.period IN "
-                      "(SELECT value FROM json_each(?)) ORDER BY r.village_code, r.period, r.posyandu_id, r.form_id",
-            (_json(village_codes), _json(periods)))
+            "(SELECT value FROM json_each(?)) ORDER BY r.village_code, r.period, r.posyandu_id, r.form_id",
+            (_json(village_codes), _json(periods)),
+        )
         return [_review(r) for r in rows]
 
 
@@ -82,11 +103,20 @@ WHERE w.id = (SELECT MAX(id) FROM report_reviews WHERE report_id = r.id)
 
 
 def _review(row: sqlite3.Row) -> Review:
-    return Review(report_id=row["report_id"], form_id=row["form_id"], posyandu_id=row["posyandu_id"],
-                  village_code=row["village_code"], period=row["period"], revision=row["revision"],
-                  latest_revision=row["latest_revision"], state=row["state"], note=row["note"],
-                  reviewer_role=row["reviewer_role"], reviewed_at=from_iso(row["reviewed_at"]),
-                  submitted_by=row["submitted_by"])
+    return Review(
+        report_id=row["report_id"],
+        form_id=row["form_id"],
+        posyandu_id=row["posyandu_id"],
+        village_code=row["village_code"],
+        period=row["period"],
+        revision=row["revision"],
+        latest_revision=row["latest_revision"],
+        state=row["state"],
+        note=row["note"],
+        reviewer_role=row["reviewer_role"],
+        reviewed_at=from_iso(row["reviewed_at"]),
+        submitted_by=row["submitted_by"],
+    )
 
 
 def _json(values: Iterable[str]) -> str:

@@ -1,4 +1,5 @@
 """Which Telegram updates have already taken effect (see migration 0004)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,9 +11,9 @@ KEEP_SECONDS = 3 * 24 * 3600  # Telegram redelivers an unconfirmed update for up
 
 
 class Progress(Enum):
-    NEW = "new"            # never handled: handle it
-    APPLIED = "applied"    # its changes are committed, its replies may not have been sent
-    DONE = "done"          # committed and replied to
+    NEW = "new"  # never handled: handle it
+    APPLIED = "applied"  # its changes are committed, its replies may not have been sent
+    DONE = "done"  # committed and replied to
 
 
 class Updates:
@@ -33,13 +34,15 @@ class Updates:
 
     async def mark_replied(self, update_ids: Iterable[int]) -> None:
         async with self.db.transaction() as conn:
-            await conn.executemany("UPDATE handled_updates SET replied = 1 WHERE update_id = ?",
-                                   [(update_id,) for update_id in update_ids])
+            await conn.executemany(
+                "UPDATE handled_updates SET replied = 1 WHERE update_id = ?", [(update_id,) for update_id in update_ids]
+            )
 
     async def prune(self, keep_seconds: int = KEEP_SECONDS) -> int:
         """Forget updates older than Telegram would ever deliver again; returns how many."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "DELETE FROM handled_updates WHERE handled_at < CAST(strftime('%s', 'now') AS INTEGER) - ?",
-                (keep_seconds,))
+                (keep_seconds,),
+            )
             return cursor.rowcount

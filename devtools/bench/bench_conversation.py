@@ -19,6 +19,7 @@ The echo bot is measured twice: bare, and with the rate limiter the real bot use
 (app.telegram_limits: replies go at once, only broadcasts are paced), so the ratio to the
 limited echo bot shows the cost of the bot's own work alone.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -104,7 +105,7 @@ class Crowd:
                 while len(state.sent_messages) == self._read:
                     if not state.cond.wait(timeout=max(0.0, deadline - time.monotonic())):
                         raise TimeoutError(f"{len(waiting)} people got no reply within {REPLY_TIMEOUT}s")
-                fresh = state.sent_messages[self._read:]
+                fresh = state.sent_messages[self._read :]
                 self._read = len(state.sent_messages)
             deadline = time.monotonic() + REPLY_TIMEOUT
             for message in fresh:
@@ -146,16 +147,27 @@ class Measurement:
         return self.answers / self.seconds
 
 
-def measure_bot(label: str, people: int, answers: int, folder: Path, *, echo: bool, rate_limiter: bool = False,
-                form: FormSpec | None = None) -> tuple[Measurement, int]:
+def measure_bot(
+    label: str,
+    people: int,
+    answers: int,
+    folder: Path,
+    *,
+    echo: bool,
+    rate_limiter: bool = False,
+    form: FormSpec | None = None,
+) -> tuple[Measurement, int]:
     """One bot process on a fresh double; returns the measurement and the answers it stored."""
     database = folder / f"{label}.sqlite3"
     kader = asyncio.run(_populate(database, people))
     with LocalBotApi() as server:
         users = [server.user(k.telegram_id, "Kader") for k in kader]
         if echo:
-            command = [sys.executable, str(REPO_DIR / "devtools" / "bench" / "echo_bot.py"),
-                       *(["--rate-limiter"] * rate_limiter)]
+            command = [
+                sys.executable,
+                str(REPO_DIR / "devtools" / "bench" / "echo_bot.py"),
+                *(["--rate-limiter"] * rate_limiter),
+            ]
             bot = LocalBot(server, database, folder, command=command, ready_line=ECHO_READY, log_name=f"{label}.log")
         else:
             bot = LocalBot(server, database, folder, log_name=f"{label}.log")
@@ -209,22 +221,28 @@ def main(argv: list[str] | None = None) -> dict:
                 label, echo, limiter = BOTS[key]
                 folder = Path(tmp) / f"round{number}"
                 folder.mkdir(exist_ok=True)
-                results[key], stored[key] = measure_bot(key, args.people, args.answers, folder, echo=echo,
-                                                        rate_limiter=limiter, form=form)
+                results[key], stored[key] = measure_bot(
+                    key, args.people, args.answers, folder, echo=echo, rate_limiter=limiter, form=form
+                )
                 results[key].label = label
             rounds.append(results)
-    print(f"{args.people} people x {args.answers} answers each, at once, local Bot API, "
-          f"{args.rounds} interleaved rounds ({datetime.now(UTC):%Y-%m-%d})")
+    print(
+        f"{args.people} people x {args.answers} answers each, at once, local Bot API, "
+        f"{args.rounds} interleaved rounds ({datetime.now(UTC):%Y-%m-%d})"
+    )
     for number, results in enumerate(rounds, 1):
         for m in results.values():
-            print(f"  round {number}: {m.label:28} {m.answers:6} answers in {m.seconds:7.2f} s: "
-                  f"{m.rate:8.1f} answers/s")
+            print(
+                f"  round {number}: {m.label:28} {m.answers:6} answers in {m.seconds:7.2f} s: {m.rate:8.1f} answers/s"
+            )
     if "lapordesa" in args.bots:
         for key, target in (("echo", "  (target >= 0.5)"), ("echo_limited", "")):
             if key in args.bots:
                 ratios = [r["lapordesa"].rate / r[key].rate for r in rounds]
-                print(f"  ratio Lapor Desa / {BOTS[key][0]:26} = {statistics.median(ratios):.2f} median "
-                      f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}){target}")
+                print(
+                    f"  ratio Lapor Desa / {BOTS[key][0]:26} = {statistics.median(ratios):.2f} median "
+                    f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}){target}"
+                )
         print(f"  answers stored in draft_answers: {stored['lapordesa']} (expected {args.people * args.answers})")
     return {"rounds": rounds, "stored": stored}
 

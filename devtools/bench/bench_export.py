@@ -70,20 +70,31 @@ class Lazy:
 
 def catalogue() -> tuple[Indicator, ...]:
     def make(index, form, kind, **extra):
-        return Indicator(f"{form}_{index:02d}", form, FORMS[form], f"{FORMS[form]} indikator {index}",
-                         "orang" if kind is K.COUNT else "", f"Definisi {form} {index}", kind, **extra)
+        return Indicator(
+            f"{form}_{index:02d}",
+            form,
+            FORMS[form],
+            f"{FORMS[form]} indikator {index}",
+            "orang" if kind is K.COUNT else "",
+            f"Definisi {form} {index}",
+            kind,
+            **extra,
+        )
+
     options = tuple(Option(f"o{n}", f"Opsi {n}") for n in range(4))
     indicators = [make(n, "gizi", K.COUNT) for n in range(16)]
     indicators += [make(n, "gizi", K.MEASURE) for n in range(16, 20)]
     indicators += [make(n, "kia", K.COUNT) for n in range(12)]
     indicators += [make(n, "kia", K.YESNO) for n in range(12, 15)]
     indicators += [make(n, "imun", K.COUNT) for n in range(10)]
-    indicators += [make(0, "kegiatan", K.CHOICE, options=options),
-                   make(1, "kegiatan", K.MULTICHOICE, options=options),
-                   make(2, "kegiatan", K.MULTICHOICE, options=options),
-                   make(3, "kegiatan", K.TEXT), make(4, "kegiatan", K.DATE)]
-    indicators += [make(n, "gizi", K.PERCENT, formula=f"gizi_{n:02d} / gizi_00", key=n < 23)
-                   for n in range(20, 28)]
+    indicators += [
+        make(0, "kegiatan", K.CHOICE, options=options),
+        make(1, "kegiatan", K.MULTICHOICE, options=options),
+        make(2, "kegiatan", K.MULTICHOICE, options=options),
+        make(3, "kegiatan", K.TEXT),
+        make(4, "kegiatan", K.DATE),
+    ]
+    indicators += [make(n, "gizi", K.PERCENT, formula=f"gizi_{n:02d} / gizi_00", key=n < 23) for n in range(20, 28)]
     return tuple(indicators)
 
 
@@ -94,8 +105,16 @@ def villages(count: int, posyandu: int) -> list[Village]:
         regency = Area(f"32.{n // 250 + 1:02d}", f"Kabupaten {n // 250 + 1}")
         district = Area(f"{regency.code}.{n // 10 % 25 + 1:02d}", f"Kecamatan {n // 10 + 1}")
         code = f"{district.code}.{2001 + n % 10}"
-        result.append(Village(code, f"Desa {n + 1}", district, regency, province,
-                              tuple(Posyandu(f"{code}-p{p}", f"Posyandu {p + 1}") for p in range(posyandu))))
+        result.append(
+            Village(
+                code,
+                f"Desa {n + 1}",
+                district,
+                regency,
+                province,
+                tuple(Posyandu(f"{code}-p{p}", f"Posyandu {p + 1}") for p in range(posyandu)),
+            )
+        )
     return result
 
 
@@ -140,8 +159,18 @@ def raw_values(villages, periods, indicators):
         for posyandu in village.posyandu:
             for period in periods:
                 for indicator in answered:
-                    yield RawValue(period, village.code, posyandu.id, posyandu.name, indicator.form_id,
-                                   indicator.id, answer(indicator, rng, False), 1, submitted, "kader")
+                    yield RawValue(
+                        period,
+                        village.code,
+                        posyandu.id,
+                        posyandu.name,
+                        indicator.form_id,
+                        indicator.id,
+                        answer(indicator, rng, False),
+                        1,
+                        submitted,
+                        "kader",
+                    )
 
 
 def completeness(villages, periods):
@@ -150,15 +179,17 @@ def completeness(villages, periods):
         for posyandu in village.posyandu:
             for form in FORMS:
                 for period in periods:
-                    yield CompletenessEntry(village.code, posyandu.id, posyandu.name, form, period,
-                                            rng.choice(STATUSES))
+                    yield CompletenessEntry(
+                        village.code, posyandu.id, posyandu.name, form, period, rng.choice(STATUSES)
+                    )
 
 
 def household_indicators() -> tuple[HouseholdIndicator, ...]:
-    counts = [HouseholdIndicator(f"rt_{flag}", f"Rumah tangga {flag}", "RT", f"Jumlah RT {flag}")
-              for flag in FLAGS]
-    shares = [HouseholdIndicator(f"rt_{flag}_pct", f"Persentase RT {flag}", "%", f"Bagian RT {flag}",
-                                 K.PERCENT) for flag in FLAGS[:4]]
+    counts = [HouseholdIndicator(f"rt_{flag}", f"Rumah tangga {flag}", "RT", f"Jumlah RT {flag}") for flag in FLAGS]
+    shares = [
+        HouseholdIndicator(f"rt_{flag}_pct", f"Persentase RT {flag}", "%", f"Bagian RT {flag}", K.PERCENT)
+        for flag in FLAGS[:4]
+    ]
     return tuple(counts + shares)
 
 
@@ -177,8 +208,9 @@ def households(villages, count):
     for village in villages:
         for n in range(per_village):
             flags = frozenset(flag for flag in FLAGS if rng.random() < 0.3)
-            yield HouseholdRecord(f"{village.code}-H{n:04d}", village.code, f"{n // 50 + 1:03d}",
-                                  f"{n % 50 // 10 + 1:03d}", flags)
+            yield HouseholdRecord(
+                f"{village.code}-H{n:04d}", village.code, f"{n // 50 + 1:03d}", f"{n % 50 // 10 + 1:03d}", flags
+            )
 
 
 def make_source(args) -> MemorySource:
@@ -186,17 +218,19 @@ def make_source(args) -> MemorySource:
     indicators = catalogue()
     village_list = villages(args.villages, args.posyandu)
     household_catalogue = household_indicators()
-    selection = Selection(periods, "Provinsi Jawa Barat", datetime(2027, 1, 5, 8, 0),
-                          Generator("koordinator", "Bench"))
+    selection = Selection(periods, "Provinsi Jawa Barat", datetime(2027, 1, 5, 8, 0), Generator("koordinator", "Bench"))
     return MemorySource(
-        selection, indicators=indicators, villages=village_list,
+        selection,
+        indicators=indicators,
+        villages=village_list,
         village_values=Lazy(village_values, village_list, periods, indicators),
         raw_values=Lazy(raw_values, village_list, periods, indicators),
         completeness=Lazy(completeness, village_list, periods),
         household_indicators=household_catalogue,
         household_values=Lazy(household_values, village_list, periods, household_catalogue),
         household_flags=tuple(Option(flag, flag) for flag in FLAGS),
-        households=Lazy(households, village_list, args.households))
+        households=Lazy(households, village_list, args.households),
+    )
 
 
 def bare_dump(source: MemorySource, path: Path) -> None:
@@ -211,9 +245,18 @@ def bare_dump(source: MemorySource, path: Path) -> None:
         values = values_by_indicator(records, periods)
         for series in cat.all_series():
             months = values.get(series.indicator.id, {})
-            sheet.append([village.code, village.name, village.district.name, series.indicator.form_title,
-                          series.id, series.label, series.unit,
-                          *(series.pick(months.get(period)) for period in periods)])
+            sheet.append(
+                [
+                    village.code,
+                    village.name,
+                    village.district.name,
+                    series.indicator.form_title,
+                    series.id,
+                    series.label,
+                    series.unit,
+                    *(series.pick(months.get(period)) for period in periods),
+                ]
+            )
     sheet = wb.create_sheet("Kelengkapan")
     for entry in source.completeness():
         sheet.append([entry.village_code, entry.posyandu_name, entry.form_id, entry.period, entry.status.value])
@@ -223,8 +266,15 @@ def bare_dump(source: MemorySource, path: Path) -> None:
     sheet = wb.create_sheet("Daftar Rumah Tangga")
     flags = source.household_flags()
     for household in source.households():
-        sheet.append([household.pseudonym, household.village_code, household.rw, household.rt,
-                      *(int(flag.id in household.flags) for flag in flags)])
+        sheet.append(
+            [
+                household.pseudonym,
+                household.village_code,
+                household.rw,
+                household.rt,
+                *(int(flag.id in household.flags) for flag in flags),
+            ]
+        )
     _bare_data(wb, source, village_list, cat)
     wb.save(path)
 
@@ -238,9 +288,21 @@ def _bare_data(wb, source, village_list, cat, max_rows=1_048_576) -> None:
                 number += 1
                 sheet, used = wb.create_sheet(f"Data ({number})"), 0
             value = series.pick(raw.value)
-            sheet.append([raw.period, *places[raw.village_code], raw.posyandu_name, series.indicator.form_title,
-                          series.id, series.label, int(value) if isinstance(value, bool) else value,
-                          series.unit, raw.revision, raw.submitted_at, raw.submitted_by_role])
+            sheet.append(
+                [
+                    raw.period,
+                    *places[raw.village_code],
+                    raw.posyandu_name,
+                    series.indicator.form_title,
+                    series.id,
+                    series.label,
+                    int(value) if isinstance(value, bool) else value,
+                    series.unit,
+                    raw.revision,
+                    raw.submitted_at,
+                    raw.submitted_by_role,
+                ]
+            )
             used += 1
 
 
@@ -282,14 +344,18 @@ def _in_subprocess(kind: str, out_dir: str) -> dict:
 
 
 def _report(args, results: dict) -> None:
-    print(f"{args.villages} villages x {args.months} months x {len(catalogue())} indicators, "
-          f"{args.posyandu} posyandu/village, {args.households} households")
+    print(
+        f"{args.villages} villages x {args.months} months x {len(catalogue())} indicators, "
+        f"{args.posyandu} posyandu/village, {args.households} households"
+    )
     for kind, label in (("bare", "bare write-only dump"), ("builder", "build_workbook")):
         r = results[kind]
         print(f"  {label:22} {r['seconds']:8.1f} s  peak RSS {r['peak_mb']:7.1f} MB  file {r['mb']:6.1f} MB")
     bare, built = results["bare"], results["builder"]
-    print(f"  ratio (builder / bare) time {built['seconds'] / bare['seconds']:.2f}x, "
-          f"peak RSS {built['peak_mb'] / bare['peak_mb']:.2f}x")
+    print(
+        f"  ratio (builder / bare) time {built['seconds'] / bare['seconds']:.2f}x, "
+        f"peak RSS {built['peak_mb'] / bare['peak_mb']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

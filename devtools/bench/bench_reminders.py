@@ -13,6 +13,7 @@ The round's time includes its planning.
 Prints the achieved rate / 30 (target >= 0.9) and checks, from the double's record of sent
 messages and the reminder log, that nobody was missed and nobody got two.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,10 +49,10 @@ class Outcome:
     people: int
     sent: int
     seconds: float
-    delivered: int           # messages the double accepted (sendMessage answered 200)
-    lost: int                # people who got no reminder
-    duplicated: int          # people who got more than one
-    flood_hits: int          # 429s the double answered
+    delivered: int  # messages the double accepted (sendMessage answered 200)
+    lost: int  # people who got no reminder
+    duplicated: int  # people who got more than one
+    flood_hits: int  # 429s the double answered
     log_states: dict
 
     @property
@@ -66,9 +67,15 @@ class Outcome:
 async def measure(people: int, folder: Path) -> Outcome:
     clock = FixedClock(D3)
     with LocalBotApi() as server:
-        settings = Settings(_env_file=None, telegram_bot_token=TOKEN, database_path=folder / "bench.sqlite3",
-                            telegram_api_base_url=server.base_url, telegram_api_file_url=server.base_file_url,
-                            forms_dir=REPO_DIR / "forms", backup_dir=folder / "backups")
+        settings = Settings(
+            _env_file=None,
+            telegram_bot_token=TOKEN,
+            database_path=folder / "bench.sqlite3",
+            telegram_api_base_url=server.base_url,
+            telegram_api_file_url=server.base_file_url,
+            forms_dir=REPO_DIR / "forms",
+            backup_dir=folder / "backups",
+        )
         storage = await Storage.open(settings.database_path, clock)
         try:
             kader = await populate(storage, people)
@@ -86,17 +93,28 @@ async def measure(people: int, folder: Path) -> Outcome:
             await storage.close()
         per_chat = collections.Counter(m.chat_id for m in server.sent_messages)
         expected = {k.telegram_id for k in kader}
-        return Outcome(people=people, sent=result.sent, seconds=seconds, delivered=len(server.sent_messages),
-                       lost=len(expected - set(per_chat)), duplicated=sum(1 for c in per_chat.values() if c > 1),
-                       flood_hits=len(server.flood_hits), log_states=dict(states))
+        return Outcome(
+            people=people,
+            sent=result.sent,
+            seconds=seconds,
+            delivered=len(server.sent_messages),
+            lost=len(expected - set(per_chat)),
+            duplicated=sum(1 for c in per_chat.values() if c > 1),
+            flood_hits=len(server.flood_hits),
+            log_states=dict(states),
+        )
 
 
 def report(outcome: Outcome) -> None:
     print(f"reminder round to {outcome.people} people, flood limits {LIMIT}/s overall and 1/s per chat")
-    print(f"  sent {outcome.sent} (double received {outcome.delivered}) in {outcome.seconds:.1f} s: "
-          f"{outcome.rate:.2f} messages/s")
-    print(f"  lost {outcome.lost}, duplicated {outcome.duplicated}, 429 answers {outcome.flood_hits}, "
-          f"reminder log {outcome.log_states}")
+    print(
+        f"  sent {outcome.sent} (double received {outcome.delivered}) in {outcome.seconds:.1f} s: "
+        f"{outcome.rate:.2f} messages/s"
+    )
+    print(
+        f"  lost {outcome.lost}, duplicated {outcome.duplicated}, 429 answers {outcome.flood_hits}, "
+        f"reminder log {outcome.log_states}"
+    )
     print(f"  achieved rate / {LIMIT} = {outcome.ratio:.3f}  (target >= 0.9)")
 
 

@@ -16,6 +16,7 @@ through the conversation would take hours; what is measured goes through the sto
 
 Prints p50/p95/p99 in milliseconds and the export passes in seconds with their row counts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,7 +47,7 @@ from storage.reports import Session
 
 NOW = datetime(2027, 1, 20, 3, 0, tzinfo=UTC)
 MONTHS = [str(Period(2026, m)) for m in range(1, 13)]
-MEASURED_PERIOD = "2027-01"           # never filled: the measured drafts and reports are new
+MEASURED_PERIOD = "2027-01"  # never filled: the measured drafts and reports are new
 POSYANDU_PER_VILLAGE = 5
 KADER_ID = 1
 
@@ -60,8 +61,10 @@ class Latencies:
         return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
     def line(self, label: str) -> str:
-        return (f"  {label:34} n={len(self.seconds):5}  p50 {self.percentile(50):7.2f} ms  "
-                f"p95 {self.percentile(95):7.2f} ms  p99 {self.percentile(99):7.2f} ms")
+        return (
+            f"  {label:34} n={len(self.seconds):5}  p50 {self.percentile(50):7.2f} ms  "
+            f"p95 {self.percentile(95):7.2f} ms  p99 {self.percentile(99):7.2f} ms"
+        )
 
 
 def report_forms() -> list[FormSpec]:
@@ -79,8 +82,9 @@ async def make_areas(storage: Storage, posyandu: int) -> list[tuple[int, str]]:
     for n in range(posyandu):
         code = villages[n // POSYANDU_PER_VILLAGE].code
         places.append(((await storage.areas.add_posyandu(code, f"Posyandu {n + 1}")).id, code))
-    [invitation] = await storage.users.create_invitations(Role.KADER, [ScopeEntry(area_code=villages[0].code,
-                                                                                  posyandu_id=places[0][0])])
+    [invitation] = await storage.users.create_invitations(
+        Role.KADER, [ScopeEntry(area_code=villages[0].code, posyandu_id=places[0][0])]
+    )
     await storage.users.register(KADER_ID, "Kader", invitation)
     return places
 
@@ -117,12 +121,17 @@ async def fill(storage: Storage, forms: list[FormSpec], places: list[tuple[int, 
                         values.append((revision_id, q.id, None if value is None else json.dumps(value)))
                 await conn.executemany(
                     "INSERT INTO reports (id, form_id, posyandu_id, village_code, period, latest_revision, "
-                    "first_submitted_at) VALUES (?, ?, ?, ?, ?, 1, ?)", reports)
+                    "first_submitted_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+                    reports,
+                )
                 await conn.executemany(
                     "INSERT INTO report_revisions (id, report_id, revision, submitted_at, submitted_by, "
-                    "submitted_role) VALUES (?, ?, 1, ?, ?, 'kader')", revisions)
+                    "submitted_role) VALUES (?, ?, 1, ?, ?, 'kader')",
+                    revisions,
+                )
                 await conn.executemany(
-                    "INSERT INTO report_values (revision_id, question_id, value) VALUES (?, ?, ?)", values)
+                    "INSERT INTO report_values (revision_id, question_id, value) VALUES (?, ?, ?)", values
+                )
                 stored += len(values)
     await storage.db.execute("ANALYZE")
     return stored
@@ -136,8 +145,15 @@ async def time_saves(storage: Storage, form: FormSpec, count: int, posyandu_id: 
     for n in range(count):
         question = questions[n % len(questions)]
         following = questions[(n + 1) % len(questions)]
-        session = Session(telegram_id=KADER_ID, kind="report", draft_id=draft.id, cursor=following.id,
-                          mode="fill", wrong_tries=0, nonce=n)
+        session = Session(
+            telegram_id=KADER_ID,
+            kind="report",
+            draft_id=draft.id,
+            cursor=following.id,
+            mode="fill",
+            wrong_tries=0,
+            nonce=n,
+        )
         started = time.perf_counter()
         await storage.reports.save_answer(draft.id, question.id, n % 50, session=session)
         latencies.seconds.append(time.perf_counter() - started)
@@ -146,12 +162,15 @@ async def time_saves(storage: Storage, form: FormSpec, count: int, posyandu_id: 
     return latencies
 
 
-async def time_submits(storage: Storage, form: FormSpec, count: int, places: list[tuple[int, str]],
-                       period: str) -> Latencies:
+async def time_submits(
+    storage: Storage, form: FormSpec, count: int, places: list[tuple[int, str]], period: str
+) -> Latencies:
     """A whole report submitted (revision 1 of a new report), each for another posyandu."""
     user = await storage.users.get(KADER_ID)
-    answers = {q.id: (n % 40 if q.type is QuestionType.COUNT else _value(q.type, q, random.Random(n)))
-               for n, q in enumerate(form.questions)}
+    answers = {
+        q.id: (n % 40 if q.type is QuestionType.COUNT else _value(q.type, q, random.Random(n)))
+        for n, q in enumerate(form.questions)
+    }
     latencies = Latencies()
     for posyandu_id, village in places[:count]:
         draft = await storage.reports.open_draft(form.id, posyandu_id, period, KADER_ID, prefill=answers)
@@ -163,8 +182,13 @@ async def time_submits(storage: Storage, form: FormSpec, count: int, places: lis
 
 async def time_export(storage: Storage, forms: list[FormSpec], codes: list[str], repeat: int) -> dict[str, tuple]:
     """Seconds of one full pass over each export stream (worst of ``repeat``), and its rows."""
-    selection = Selection(periods=tuple(MONTHS), scope_label="bench", generated_at=NOW.replace(tzinfo=None),
-                          generated_by=Generator(role="admin", display_name="bench"), language=Language("id"))
+    selection = Selection(
+        periods=tuple(MONTHS),
+        scope_label="bench",
+        generated_at=NOW.replace(tzinfo=None),
+        generated_by=Generator(role="admin", display_name="bench"),
+        language=Language("id"),
+    )
     results: dict[str, tuple[list[float], int]] = {}
     for _ in range(repeat):
         started = time.perf_counter()
@@ -187,33 +211,51 @@ async def measure(values: int, folder: Path, saves: int, submits: int) -> dict:
     try:
         places = await make_areas(storage, posyandu)
         main_form = next(f for f in forms if f.id == "posyandu_bulanan")
-        empty = {"save": await time_saves(storage, main_form, saves, places[0][0]),
-                 "submit": await time_submits(storage, main_form, submits, places, "2025-12")}
+        empty = {
+            "save": await time_saves(storage, main_form, saves, places[0][0]),
+            "submit": await time_submits(storage, main_form, submits, places, "2025-12"),
+        }
         started = time.perf_counter()
         stored = await fill(storage, forms, places, rng)
         fill_seconds = time.perf_counter() - started
-        full = {"save": await time_saves(storage, main_form, saves, places[0][0]),
-                "submit": await time_submits(storage, main_form, submits, places, MEASURED_PERIOD)}
+        full = {
+            "save": await time_saves(storage, main_form, saves, places[0][0]),
+            "submit": await time_submits(storage, main_form, submits, places, MEASURED_PERIOD),
+        }
         codes = sorted({code for _, code in places})
-        exports = {"1 village": await time_export(storage, forms, codes[:1], 20),
-                   f"{min(100, len(codes))} villages": await time_export(storage, forms, codes[:100], 3),
-                   f"all {len(codes)} villages": await time_export(storage, forms, codes, 1)}
+        exports = {
+            "1 village": await time_export(storage, forms, codes[:1], 20),
+            f"{min(100, len(codes))} villages": await time_export(storage, forms, codes[:100], 3),
+            f"all {len(codes)} villages": await time_export(storage, forms, codes, 1),
+        }
         total = await storage.db.fetchval("SELECT count(*) FROM report_values")
     finally:
         await storage.close()
     size = sum(p.stat().st_size for p in folder.glob("bench.sqlite3*"))
-    return dict(posyandu=posyandu, stored=stored, total=total, fill_seconds=fill_seconds, empty=empty, full=full,
-                exports=exports, size=size, per=per)
+    return dict(
+        posyandu=posyandu,
+        stored=stored,
+        total=total,
+        fill_seconds=fill_seconds,
+        empty=empty,
+        full=full,
+        exports=exports,
+        size=size,
+        per=per,
+    )
 
 
 def report(r: dict) -> None:
-    print(f"storage with {r['total']:,} report values ({r['posyandu']} posyandu x {len(MONTHS)} months x "
-          f"{r['per']} questions of 4 forms; filled in {r['fill_seconds']:.1f} s; file {r['size'] / 2**20:.0f} MiB)")
+    print(
+        f"storage with {r['total']:,} report values ({r['posyandu']} posyandu x {len(MONTHS)} months x "
+        f"{r['per']} questions of 4 forms; filled in {r['fill_seconds']:.1f} s; file {r['size'] / 2**20:.0f} MiB)"
+    )
     for what, label in (("save", "save_answer (one answer + session)"), ("submit", "submit (posyandu_bulanan)")):
         print(r["empty"][what].line(label + ", empty"))
         print(r["full"][what].line(label + ", full"))
-        print(f"  {'':34} p95 ratio full / empty = "
-              f"{r['full'][what].percentile(95) / r['empty'][what].percentile(95):.2f}")
+        print(
+            f"  {'':34} p95 ratio full / empty = {r['full'][what].percentile(95) / r['empty'][what].percentile(95):.2f}"
+        )
     print("  export queries, one full pass (12 months; worst / median of the repeats):")
     for scope, passes in r["exports"].items():
         for name, (worst, median, rows) in passes.items():

@@ -6,6 +6,7 @@ Replies to every text with the same text. ``--rate-limiter`` adds the rate limit
 uses (app.telegram_limits.TelegramLimiter), to separate the cost of the limiter from the cost of
 the bot's own work.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,13 @@ def main() -> None:
     parser.add_argument("--rate-limiter", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    builder = (ApplicationBuilder().token(os.environ["TELEGRAM_BOT_TOKEN"])
-               .base_url(os.environ["TELEGRAM_API_BASE_URL"]).base_file_url(os.environ["TELEGRAM_API_FILE_URL"])
-               .post_init(announce))
+    builder = (
+        ApplicationBuilder()
+        .token(os.environ["TELEGRAM_BOT_TOKEN"])
+        .base_url(os.environ["TELEGRAM_API_BASE_URL"])
+        .base_file_url(os.environ["TELEGRAM_API_FILE_URL"])
+        .post_init(announce)
+    )
     if args.rate_limiter:
         builder = builder.rate_limiter(TelegramLimiter())
     application = builder.build()

@@ -1,5 +1,6 @@
 """Villages, posyandu and registered kader for the benchmarks, made through the storage API
 (invitations and registration, as the bot does). Shared by bench_conversation and bench_reminders."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,8 +24,17 @@ class Kader:
 
 def village_rows(count: int) -> list[VillageRow]:
     """``count`` villages in Jawa Barat (WIB), 100 to a district."""
-    return [VillageRow(f"32.04.{n // 100 + 10:02d}.{2001 + n % 100:04d}", f"Desa {n + 1}", f"Kecamatan {n // 100 + 1}",
-                       "Kabupaten Bandung", "Jawa Barat", "Asia/Jakarta") for n in range(count)]
+    return [
+        VillageRow(
+            f"32.04.{n // 100 + 10:02d}.{2001 + n % 100:04d}",
+            f"Desa {n + 1}",
+            f"Kecamatan {n // 100 + 1}",
+            "Kabupaten Bandung",
+            "Jawa Barat",
+            "Asia/Jakarta",
+        )
+        for n in range(count)
+    ]
 
 
 async def populate(storage: Storage, people: int) -> list[Kader]:
@@ -38,7 +48,8 @@ async def populate(storage: Storage, people: int) -> list[Kader]:
         place = await storage.areas.add_posyandu(village, f"Posyandu {n + 1}")
         count = min(PER_POSYANDU, people - len(kader))
         codes = await storage.users.create_invitations(
-            Role.KADER, [ScopeEntry(area_code=village, posyandu_id=place.id)], count=count)
+            Role.KADER, [ScopeEntry(area_code=village, posyandu_id=place.id)], count=count
+        )
         for code in codes:
             telegram_id = FIRST_ID + len(kader)
             registration = await storage.users.register(telegram_id, f"Kader {len(kader) + 1}", code)

@@ -1,5 +1,6 @@
 """The real bot for the demo (and the benchmarks): ``python bot.py run`` in a child process, pointed at the local
 Bot API and the demo database, its log in the demo folder. Exactly what an operator runs."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,8 +17,18 @@ BOT = REPO / "bot.py"
 TOKEN = "123456789:demo-token-for-the-local-bot-api"
 READY_LINE = "Lapor Desa is running"
 # The caller's own bot settings (a real token, a real database) never reach the demo bot.
-_SETTINGS_PREFIXES = ("TELEGRAM_", "DATABASE_", "ADMIN_", "FORMS_", "LOG_", "DATA_",
-                      "DEFAULT_", "DIGEST_", "REMINDER_", "BACKUP_")
+_SETTINGS_PREFIXES = (
+    "TELEGRAM_",
+    "DATABASE_",
+    "ADMIN_",
+    "FORMS_",
+    "LOG_",
+    "DATA_",
+    "DEFAULT_",
+    "DIGEST_",
+    "REMINDER_",
+    "BACKUP_",
+)
 
 
 class BotDidNotStart(RuntimeError):
@@ -25,8 +36,16 @@ class BotDidNotStart(RuntimeError):
 
 
 class LocalBot:
-    def __init__(self, server: LocalBotApi, database: Path, folder: Path, *, command: list[str] | None = None,
-                 ready_line: str = READY_LINE, log_name: str = "bot.log") -> None:
+    def __init__(
+        self,
+        server: LocalBotApi,
+        database: Path,
+        folder: Path,
+        *,
+        command: list[str] | None = None,
+        ready_line: str = READY_LINE,
+        log_name: str = "bot.log",
+    ) -> None:
         """``command`` replaces ``bot.py run`` (a benchmark's echo bot); it must log ``ready_line``."""
         self.server, self.database, self.folder = server, database, folder
         self.command = command or [sys.executable, str(BOT), "run"]
@@ -36,10 +55,16 @@ class LocalBot:
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith(_SETTINGS_PREFIXES)}
-        env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=self.server.base_url,
-                   TELEGRAM_API_FILE_URL=self.server.base_file_url, DATABASE_PATH=str(self.database),
-                   BACKUP_DIR=str(self.folder / "backups"), PERSISTENCE_INTERVAL="1", LOG_LEVEL="INFO",
-                   PYTHONUNBUFFERED="1")
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=self.server.base_url,
+            TELEGRAM_API_FILE_URL=self.server.base_file_url,
+            DATABASE_PATH=str(self.database),
+            BACKUP_DIR=str(self.folder / "backups"),
+            PERSISTENCE_INTERVAL="1",
+            LOG_LEVEL="INFO",
+            PYTHONUNBUFFERED="1",
+        )
         return env
 
     async def start(self, timeout: float = 30.0) -> None:
@@ -47,9 +72,14 @@ class LocalBot:
         polls_before = len(self.server.calls("getUpdates"))
         with open(self.log_path, "wb") as log:  # a fresh log for a fresh demo
             # The demo folder is the working directory: a .env where the demo was started is not read.
-            self.process = subprocess.Popen(self.command, cwd=self.folder,
-                                            env=self.environment(), stdin=subprocess.DEVNULL, stdout=log,
-                                            stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=self.folder,
+                env=self.environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not (self.ready_line in self.log() and len(self.server.calls("getUpdates")) > polls_before):

@@ -5,6 +5,7 @@ value), or near last month's answer when there is one, and then checked against 
 rules the way the conversation checks a person's answer: a value that breaks a hard rule is
 never kept, and one that breaks a soft rule only when nothing else fits.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,8 +21,9 @@ DEFAULT_SCALE = 20.0
 YES_SHARE = 0.8
 
 
-def plausible_answers(form: FormSpec, period: Period, rng: random.Random,
-                      prev: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def plausible_answers(
+    form: FormSpec, period: Period, rng: random.Random, prev: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """A complete set of answers for ``form`` on ``period`` that breaks no hard rule."""
     context = formflow.Context(prev=dict(prev or {}), month=period.month)
     answers: dict[str, Any] = {}
@@ -30,8 +32,14 @@ def plausible_answers(form: FormSpec, period: Period, rng: random.Random,
     return answers
 
 
-def _pick(form: FormSpec, question: Question, answers: dict[str, Any], context: formflow.Context,
-          period: Period, rng: random.Random) -> Any:
+def _pick(
+    form: FormSpec,
+    question: Question,
+    answers: dict[str, Any],
+    context: formflow.Context,
+    period: Period,
+    rng: random.Random,
+) -> Any:
     fallback, chosen = None, False
     for candidate in _candidates(question, context.prev.get(question.id), period, rng):
         trial = {**answers, question.id: candidate}

@@ -6,6 +6,7 @@ daemon thread waits for the next typed line, so the bot's messages appear as the
 Ctrl-C or Ctrl-D always end the demo cleanly: the bot is stopped with SIGTERM, like in
 production, and the local Bot API after it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,9 +30,9 @@ from runtime.settings import REPO_DIR
 
 DATABASE_NAME = "demo.sqlite3"
 EXPORTS_FOLDER = "exports"
-FIRST_REPLY_WAIT = 10.0   # seconds to wait for the bot's first reply to what was typed
-QUIET = 0.4               # ... and then until it has been quiet this long
-BUSY_MARK = "⏳"          # the bot's "working on it" (an export): wait for what follows
+FIRST_REPLY_WAIT = 10.0  # seconds to wait for the bot's first reply to what was typed
+QUIET = 0.4  # ... and then until it has been quiet this long
+BUSY_MARK = "⏳"  # the bot's "working on it" (an export): wait for what follows
 BUSY_WAIT = 120.0
 ALIASES = {"kader": ("cadre",), "bidan": ("midwife",), "koordinator": ("coordinator",), "tamu": ("guest",)}
 
@@ -100,15 +101,22 @@ def _settle(future: asyncio.Future, value) -> None:
 class ChatView:
     """Shows the bot's messages to the person at the terminal and acts for them."""
 
-    def __init__(self, server: LocalBotApi, world: DemoWorld, exports: Path, texts: Texts,
-                 write: Callable[[str], None]) -> None:
+    def __init__(
+        self, server: LocalBotApi, world: DemoWorld, exports: Path, texts: Texts, write: Callable[[str], None]
+    ) -> None:
         self.server, self.world, self.exports, self.texts, self.write = server, world, exports, texts, write
-        self.people = [Person(p, server.user(p.telegram_id, p.name, language_code=texts.language),
-                              (p.key, *ALIASES.get(p.key, ()), p.name.lower())) for p in world.personas]
+        self.people = [
+            Person(
+                p,
+                server.user(p.telegram_id, p.name, language_code=texts.language),
+                (p.key, *ALIASES.get(p.key, ()), p.name.lower()),
+            )
+            for p in world.personas
+        ]
         self.current = 0
         self._shown: dict[tuple[int, int], tuple] = {}
         self._announced: dict[int, int] = {}
-        self.activity = 0          # bot messages (and changes) shown so far
+        self.activity = 0  # bot messages (and changes) shown so far
         self.last_activity = 0.0
         self.at_prompt = False
 
@@ -132,12 +140,14 @@ class ChatView:
         for person in self.people:
             count = waiting.get(person.persona.telegram_id, 0)
             if count > self._announced.get(person.persona.telegram_id, 0):
-                lines.append(self.texts("demo.unread", count=count, name=person.persona.name,
-                                        handle=person.persona.key))
+                lines.append(
+                    self.texts("demo.unread", count=count, name=person.persona.name, handle=person.persona.key)
+                )
             self._announced[person.persona.telegram_id] = count
         if lines:
-            self.write(("\n" if self.at_prompt else "") + "\n".join(lines) + "\n"
-                       + (self.prompt() if self.at_prompt else ""))
+            self.write(
+                ("\n" if self.at_prompt else "") + "\n".join(lines) + "\n" + (self.prompt() if self.at_prompt else "")
+            )
 
     def _lines(self, message: ChatMessage) -> list[str]:
         key = (message.chat_id, message.message_id)
@@ -286,8 +296,14 @@ async def chat(view: ChatView, reader: LineReader) -> None:
         watcher.cancel()
 
 
-async def run_demo(folder: Path, *, language: str = "id", seed: int = 7, stdin: TextIO | None = None,
-                   write: Callable[[str], None] | None = None) -> int:
+async def run_demo(
+    folder: Path,
+    *,
+    language: str = "id",
+    seed: int = 7,
+    stdin: TextIO | None = None,
+    write: Callable[[str], None] | None = None,
+) -> int:
     """The whole demo; returns the exit status."""
     write = write or _stdout
     texts = Texts(language)
@@ -299,8 +315,16 @@ async def run_demo(folder: Path, *, language: str = "id", seed: int = 7, stdin: 
         leftover.unlink(missing_ok=True)  # every demo starts from a fresh world
 
     forms = load_forms(REPO_DIR / "forms")
-    write(texts("demo.building", district=DISTRICT_NAME, villages=len(VILLAGES),
-                posyandu=sum(len(names) for _, names in VILLAGES.values()), months=HISTORY_MONTHS) + "\n")
+    write(
+        texts(
+            "demo.building",
+            district=DISTRICT_NAME,
+            villages=len(VILLAGES),
+            posyandu=sum(len(names) for _, names in VILLAGES.values()),
+            months=HISTORY_MONTHS,
+        )
+        + "\n"
+    )
     world = await build_world(database, forms, datetime.now(UTC), seed=seed, language=language)
     write(texts("demo.built", reports=world.reports) + "\n" + texts("demo.starting") + "\n")
     with LocalBotApi() as server:

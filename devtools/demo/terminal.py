@@ -3,6 +3,7 @@
 A bot message is shown as its text, then its inline buttons numbered in reading order
 (``[1] Ya   [2] Tidak``, one keyboard row per line); the person presses one with ``:1``.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ class Send:
 
 @dataclass(frozen=True)
 class Press:
-    number: int           # 1-based, as shown
+    number: int  # 1-based, as shown
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,9 @@ def keyboard_lines(rows: Sequence[Sequence[str]]) -> list[str]:
     return [INDENT + " | ".join(f"«{label}»" for label in row) for row in rows]
 
 
-def message_lines(text: str, rows: Sequence[Sequence[str]] = (), *, edited: bool = False,
-                  keyboard: Sequence[Sequence[str]] = ()) -> list[str]:
+def message_lines(
+    text: str, rows: Sequence[Sequence[str]] = (), *, edited: bool = False, keyboard: Sequence[Sequence[str]] = ()
+) -> list[str]:
     """A bot message: its text (every line indented under ``bot>``), then its buttons."""
     marker = "bot (edited)> " if edited else BOT
     body = text.splitlines() or [""]

@@ -1,6 +1,7 @@
 """The demo's world: a demo district with villages and posyandu, registered people, and some
 months of report history, all written through the storage API (the same calls the bot and the
 admin commands make), at the times they would have happened."""
+
 from __future__ import annotations
 
 import random
@@ -30,9 +31,9 @@ VILLAGES = {  # village code -> (name, posyandu names)
 }
 HOME_VILLAGE, HOME_POSYANDU = "32.04.99.2001", "Mawar"
 HISTORY_MONTHS = 6
-MISSING_SHARE = 0.08      # past reports never sent
-REVISED_SHARE = 0.05      # reports sent a second time with a correction
-EARLY_SHARE = 0.3         # other posyandu that already sent this month's report
+MISSING_SHARE = 0.08  # past reports never sent
+REVISED_SHARE = 0.05  # reports sent a second time with a correction
+EARLY_SHARE = 0.3  # other posyandu that already sent this month's report
 KADER_NAMES = ("Dewi", "Rina", "Yuli", "Nur", "Lilis", "Euis", "Tati", "Entin")
 BIDAN_NAMES = ("Wulan", "Ratna", "Sri")
 
@@ -40,25 +41,27 @@ BIDAN_NAMES = ("Wulan", "Ratna", "Sri")
 @dataclass(frozen=True)
 class Persona:
     """Someone the person at the terminal can be (``:as KEY``)."""
-    key: str                  # kader, bidan, koordinator, tamu
+
+    key: str  # kader, bidan, koordinator, tamu
     telegram_id: int
     name: str
-    role: Role | None         # None: not registered yet
-    place: str                # where they work, for the introduction
+    role: Role | None  # None: not registered yet
+    place: str  # where they work, for the introduction
 
 
 @dataclass(frozen=True)
 class DemoWorld:
     database: Path
     personas: tuple[Persona, ...]
-    others: tuple[int, ...]   # the other registered people (who sent the history)
-    invitation: str           # a kader code for the guest to register with
-    reports: int              # reports in the history
+    others: tuple[int, ...]  # the other registered people (who sent the history)
+    invitation: str  # a kader code for the guest to register with
+    reports: int  # reports in the history
     periods: tuple[str, ...]  # the months of history, oldest first
 
 
-async def build_world(database: Path, forms: dict[str, FormSpec], now: datetime, *, seed: int = 7,
-                      language: str = "id") -> DemoWorld:
+async def build_world(
+    database: Path, forms: dict[str, FormSpec], now: datetime, *, seed: int = 7, language: str = "id"
+) -> DemoWorld:
     """Create the demo database at ``database`` (which must not exist yet)."""
     rng = random.Random(seed)
     today = now.astimezone(ZoneInfo(ZONE)).date()
@@ -67,10 +70,12 @@ async def build_world(database: Path, forms: dict[str, FormSpec], now: datetime,
     clock = FixedClock(_at(periods[0].day(1) - timedelta(days=20)))
     storage = await Storage.open(database, clock)
     try:
-        await storage.areas.import_villages([
-            VillageRow(code, name, DISTRICT_NAME, REGENCY, PROVINCE, ZONE) for code, (name, _) in VILLAGES.items()])
-        posyandu = [await storage.areas.add_posyandu(code, name)
-                    for code, (_, names) in VILLAGES.items() for name in names]
+        await storage.areas.import_villages(
+            [VillageRow(code, name, DISTRICT_NAME, REGENCY, PROVINCE, ZONE) for code, (name, _) in VILLAGES.items()]
+        )
+        posyandu = [
+            await storage.areas.add_posyandu(code, name) for code, (_, names) in VILLAGES.items() for name in names
+        ]
         home = next(p for p in posyandu if p.village_code == HOME_VILLAGE and p.name == HOME_POSYANDU)
         personas = (
             Persona("kader", 1001, "Siti", Role.KADER, f"Posyandu {home.name}, Desa {VILLAGES[HOME_VILLAGE][0]}"),
@@ -78,27 +83,41 @@ async def build_world(database: Path, forms: dict[str, FormSpec], now: datetime,
             Persona("koordinator", 1003, "Budi", Role.KOORDINATOR, f"Kecamatan {DISTRICT_NAME}"),
             Persona("tamu", 1004, "Tono", None, f"Posyandu {home.name}"),
         )
-        await _register(storage, personas[0].telegram_id, personas[0].name, Role.KADER,
-                        [ScopeEntry(area_code=HOME_VILLAGE, posyandu_id=home.id)])
-        await _register(storage, personas[1].telegram_id, personas[1].name, Role.BIDAN,
-                        [ScopeEntry(area_code=HOME_VILLAGE)])
-        await _register(storage, personas[2].telegram_id, personas[2].name, Role.KOORDINATOR,
-                        [ScopeEntry(area_code=DISTRICT_CODE)])
+        await _register(
+            storage,
+            personas[0].telegram_id,
+            personas[0].name,
+            Role.KADER,
+            [ScopeEntry(area_code=HOME_VILLAGE, posyandu_id=home.id)],
+        )
+        await _register(
+            storage, personas[1].telegram_id, personas[1].name, Role.BIDAN, [ScopeEntry(area_code=HOME_VILLAGE)]
+        )
+        await _register(
+            storage, personas[2].telegram_id, personas[2].name, Role.KOORDINATOR, [ScopeEntry(area_code=DISTRICT_CODE)]
+        )
         kader = {home.id: personas[0].telegram_id}
         bidan = {HOME_VILLAGE: personas[1].telegram_id}
         for number, place in enumerate(p for p in posyandu if p.id != home.id):
             kader[place.id] = 2001 + number
-            await _register(storage, 2001 + number, KADER_NAMES[number % len(KADER_NAMES)], Role.KADER,
-                            [ScopeEntry(area_code=place.village_code, posyandu_id=place.id)])
+            await _register(
+                storage,
+                2001 + number,
+                KADER_NAMES[number % len(KADER_NAMES)],
+                Role.KADER,
+                [ScopeEntry(area_code=place.village_code, posyandu_id=place.id)],
+            )
         for number, code in enumerate(c for c in VILLAGES if c != HOME_VILLAGE):
             bidan[code] = 3001 + number
-            await _register(storage, 3001 + number, BIDAN_NAMES[number % len(BIDAN_NAMES)], Role.BIDAN,
-                            [ScopeEntry(area_code=code)])
+            await _register(
+                storage, 3001 + number, BIDAN_NAMES[number % len(BIDAN_NAMES)], Role.BIDAN, [ScopeEntry(area_code=code)]
+            )
         if language != "id":
             for persona in personas:
                 await storage.users.set_language(persona.telegram_id, language)
         [invitation] = await storage.users.create_invitations(
-            Role.KADER, [ScopeEntry(area_code=HOME_VILLAGE, posyandu_id=home.id)], days=30)
+            Role.KADER, [ScopeEntry(area_code=HOME_VILLAGE, posyandu_id=home.id)], days=30
+        )
         reports = await _history(storage, clock, forms, posyandu, kader, bidan, periods, today, home, rng)
         others = tuple(sorted((set(kader.values()) | set(bidan.values())) - {p.telegram_id for p in personas}))
         return DemoWorld(database, personas, others, invitation, reports, tuple(str(p) for p in periods))
@@ -112,9 +131,18 @@ async def _register(storage: Storage, telegram_id: int, name: str, role: Role, s
     assert registration.user is not None, registration
 
 
-async def _history(storage: Storage, clock: FixedClock, forms: dict[str, FormSpec], posyandu: list[Posyandu],
-                   kader: dict[int, int], bidan: dict[str, int], periods: list[Period], today, home: Posyandu,
-                   rng: random.Random) -> int:
+async def _history(
+    storage: Storage,
+    clock: FixedClock,
+    forms: dict[str, FormSpec],
+    posyandu: list[Posyandu],
+    kader: dict[int, int],
+    bidan: dict[str, int],
+    periods: list[Period],
+    today,
+    home: Posyandu,
+    rng: random.Random,
+) -> int:
     """Every report form for every posyandu and month, sent around its due date; months still
     open are left for the demo people (and sent early by a few others)."""
     sent = 0
@@ -128,7 +156,7 @@ async def _history(storage: Storage, clock: FixedClock, forms: dict[str, FormSpe
             prev = None
             for period in periods:
                 due = form.schedule.due(period)
-                if due >= today:   # still open
+                if due >= today:  # still open
                     if mine or rng.random() >= EARLY_SHARE:
                         continue
                     day = today - timedelta(days=rng.randint(0, 3))
@@ -145,8 +173,7 @@ async def _history(storage: Storage, clock: FixedClock, forms: dict[str, FormSpe
                 if rng.random() < REVISED_SHARE and day + timedelta(days=2) < today:
                     answers = _corrected(form, period, answers, prev, rng)
                     clock.set(_at(day + timedelta(days=2), rng))
-                    draft = await storage.reports.open_draft(form.id, place.id, str(period), reporter,
-                                                             prefill=answers)
+                    draft = await storage.reports.open_draft(form.id, place.id, str(period), reporter, prefill=answers)
                     await storage.reports.submit(draft, user, place.village_code, answers)
                 prev = answers
     return sent

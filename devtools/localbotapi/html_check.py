@@ -104,9 +104,7 @@ class _Parser:
         if tag == "span" and attributes.get("class") != "tg-spoiler":
             raise HtmlError(f'Tag "span" must have class "tg-spoiler" at byte offset {self.offset(begin)}')
         if tag == "tg-emoji" and not attributes.get("emoji-id", "").isdigit():
-            raise HtmlError(
-                f'Custom emoji entity must contain a tag "emoji-id" at byte offset {self.offset(begin)}'
-            )
+            raise HtmlError(f'Custom emoji entity must contain a tag "emoji-id" at byte offset {self.offset(begin)}')
         self.stack.append((tag, attributes, self.out_len))
 
     def attributes(self, tag: str, begin: int) -> dict[str, str]:
@@ -121,9 +119,7 @@ class _Parser:
                 return found
             name_match = _NAME.match(src, self.pos)
             if not name_match:
-                raise HtmlError(
-                    f'Empty attribute name in the tag "{tag}" at byte offset {self.offset(self.pos)}'
-                )
+                raise HtmlError(f'Empty attribute name in the tag "{tag}" at byte offset {self.offset(self.pos)}')
             name = name_match.group().lower()
             self.pos = name_match.end()
             value = ""
@@ -160,8 +156,7 @@ class _Parser:
         open_tag, attributes, start = self.stack.pop()
         if tag != open_tag:
             raise HtmlError(
-                f"Unmatched end tag at byte offset {self.offset(begin)}, "
-                f'expected "</{open_tag}>", found "</{tag}>"'
+                f'Unmatched end tag at byte offset {self.offset(begin)}, expected "</{open_tag}>", found "</{tag}>"'
             )
         self.pos = close + 1
         self.add_entity(open_tag, attributes, start)

@@ -49,9 +49,7 @@ class Faults:
     def delay_for(self, method: str) -> float:
         return self._delays.get(method.lower(), 0.0)
 
-    def enforce_flood_limits(
-        self, global_per_second: int, per_chat_per_second: int, retry_after: int | None
-    ) -> None:
+    def enforce_flood_limits(self, global_per_second: int, per_chat_per_second: int, retry_after: int | None) -> None:
         with self._lock:
             self._flood = (global_per_second, per_chat_per_second, retry_after)
             self._global_window.clear()
@@ -81,11 +79,7 @@ class Faults:
         for window in (self._global_window, chat_window):
             while window and window[0] <= now - _WINDOW:
                 window.popleft()
-        full = [
-            w
-            for w, limit in ((self._global_window, global_limit), (chat_window, chat_limit))
-            if len(w) >= limit
-        ]
+        full = [w for w, limit in ((self._global_window, global_limit), (chat_window, chat_limit)) if len(w) >= limit]
         if full:
             free_at = max(w[0] for w in full) + _WINDOW
             retry_after = fixed_retry or max(1, math.ceil(free_at - now))

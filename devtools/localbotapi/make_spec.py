@@ -46,8 +46,7 @@ def _fields(entry: dict, is_subtype: bool) -> dict[str, list]:
 def compact_spec(full: dict) -> dict:
     """Reduce the public spec to what request validation needs."""
     methods = {
-        name: {"fields": _fields(entry, False), "returns": entry["returns"]}
-        for name, entry in full["methods"].items()
+        name: {"fields": _fields(entry, False), "returns": entry["returns"]} for name, entry in full["methods"].items()
     }
     types = {}
     for name, entry in full["types"].items():
@@ -62,9 +61,7 @@ def dumps(spec: dict) -> str:
     """One method or type per line: compact, yet readable in a diff."""
 
     def block(entries: dict) -> str:
-        lines = [
-            f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(entries.items())
-        ]
+        lines = [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(entries.items())]
         return "{\n" + ",\n".join(lines) + "\n }"
 
     return (

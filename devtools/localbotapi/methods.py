@@ -93,9 +93,7 @@ def get_updates(state: State, bot: BotProfile, call: Call) -> list[dict]:
         )
     params = call.params
     limit = min(max(params.get("limit", 100), 1), 100)
-    return state.poll(
-        params.get("offset", 0), limit, max(params.get("timeout", 0), 0), params.get("allowed_updates")
-    )
+    return state.poll(params.get("offset", 0), limit, max(params.get("timeout", 0), 0), params.get("allowed_updates"))
 
 
 @handles("setWebhook")

@@ -175,9 +175,7 @@ class SimUser(Conversation):
         sticker.update(type="regular", width=512, height=512, is_animated=False, is_video=False, emoji=emoji)
         return self._post({"sticker": sticker}, chat)
 
-    def send_photo(
-        self, data: bytes = _FAKE_JPEG, caption: str | None = None, *, chat: SimGroup | None = None
-    ) -> int:
+    def send_photo(self, data: bytes = _FAKE_JPEG, caption: str | None = None, *, chat: SimGroup | None = None) -> int:
         photo = self._file(data, "photos", "photo.jpg", "image/jpeg")
         photo.update(width=1280, height=960)
         fields: dict = {"photo": [photo]}
@@ -209,9 +207,7 @@ class SimUser(Conversation):
     def send_location(self, latitude: float, longitude: float, *, chat: SimGroup | None = None) -> int:
         return self._post({"location": {"latitude": latitude, "longitude": longitude}}, chat)
 
-    def send_contact(
-        self, phone_number: str, first_name: str | None = None, *, chat: SimGroup | None = None
-    ) -> int:
+    def send_contact(self, phone_number: str, first_name: str | None = None, *, chat: SimGroup | None = None) -> int:
         """A shared contact; without ``first_name`` it is the user's own (the
         "share my phone number" button), which carries their user_id."""
         contact = {"phone_number": phone_number, "first_name": first_name or self.first_name}

@@ -60,10 +60,7 @@ def check_object(type_name: str, value: dict) -> None:
             )
         if not value["text"]:
             raise ApiError.bad_request("BUTTON_TEXT_INVALID")
-        if (
-            "callback_data" in value
-            and not 1 <= len(value["callback_data"].encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES
-        ):
+        if "callback_data" in value and not 1 <= len(value["callback_data"].encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
             raise ApiError.bad_request("BUTTON_DATA_INVALID")
     elif type_name == "InlineKeyboardMarkup":
         if sum(len(row) for row in value["inline_keyboard"]) > MAX_KEYBOARD_BUTTONS:

@@ -104,9 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
             _token, _, file_path = path.removeprefix("/file/bot").partition("/")
             stored = api.state.files_by_path.get(unquote(file_path))
             if stored is None:
-                self._reply(
-                    404, json.dumps(ApiError(404, "Not Found").payload()).encode(), "application/json"
-                )
+                self._reply(404, json.dumps(ApiError(404, "Not Found").payload()).encode(), "application/json")
             else:
                 self._reply(200, stored.data, stored.mime_type or "application/octet-stream")
             return

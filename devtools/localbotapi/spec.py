@@ -108,9 +108,7 @@ class Spec:
             try:
                 return attachments[raw.removeprefix("attach://")]
             except KeyError:
-                raise ApiError.bad_request(
-                    f'can\'t find attached file "{raw}" for parameter "{name}"'
-                ) from None
+                raise ApiError.bad_request(f'can\'t find attached file "{raw}" for parameter "{name}"') from None
         for type_name in types:
             parsed = self._parse_scalar(raw, type_name)
             if parsed is not None:

@@ -261,8 +261,7 @@ class State:
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
-                    "Conflict: terminated by other getUpdates request; "
-                    "make sure that only one bot instance is running",
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
                 )
             self.updates = [u for u in self.updates if self._allowed(update_kind(u))]
             remaining = deadline - time.monotonic()

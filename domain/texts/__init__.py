@@ -3,6 +3,7 @@
 Templates are Telegram HTML. Parameters are HTML-escaped when filled in, so text typed by
 people is always safe to echo back; pass :class:`Html` for fragments that are already HTML.
 """
+
 from __future__ import annotations
 
 import html

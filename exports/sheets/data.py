@@ -15,9 +15,23 @@ from ..table import Column, Table
 from ..xlsx import CellValue, Sheet
 
 SHEET = "Data"
-_HEADERS = ("period", "province", "regency", "district", "village_code", "village", "posyandu",
-            "form", "indicator_id", "indicator", "value", "unit", "revision", "submitted_at",
-            "submitted_by")
+_HEADERS = (
+    "period",
+    "province",
+    "regency",
+    "district",
+    "village_code",
+    "village",
+    "posyandu",
+    "form",
+    "indicator_id",
+    "indicator",
+    "value",
+    "unit",
+    "revision",
+    "submitted_at",
+    "submitted_by",
+)
 
 
 def write_data(ctx: ExportContext) -> None:
@@ -56,8 +70,13 @@ def _columns(ctx: ExportContext) -> list[Column]:
 
 
 def _place_cells(ws: Sheet, village: Village) -> list[CellValue]:
-    return [text_value(ws, village.province.name), text_value(ws, village.regency.name),
-            text_value(ws, village.district.name), village.code, text_value(ws, village.name)]
+    return [
+        text_value(ws, village.province.name),
+        text_value(ws, village.regency.name),
+        text_value(ws, village.district.name),
+        village.code,
+        text_value(ws, village.name),
+    ]
 
 
 class Description(NamedTuple):
@@ -70,13 +89,25 @@ class Description(NamedTuple):
 
 
 def _describe(ctx: ExportContext, ws: Sheet, form_id: str, series: Series) -> Description:
-    return Description(text_value(ws, ctx.catalogue.form_title(form_id)), series.id,
-                       text_value(ws, series.label), text_value(ws, series.unit))
+    return Description(
+        text_value(ws, ctx.catalogue.form_title(form_id)),
+        series.id,
+        text_value(ws, series.label),
+        text_value(ws, series.unit),
+    )
 
 
-def _row(ws: Sheet, prefix: list[CellValue], description: Description, series: Series,
-         raw: RawValue) -> list[CellValue]:
-    return [*prefix, description.form, description.indicator_id, description.label,
-            value_cell(ws, series.pick(raw.value), series.number_format),
-            description.unit, raw.revision,
-            value_cell(ws, raw.submitted_at), text_value(ws, raw.submitted_by_role)]
+def _row(
+    ws: Sheet, prefix: list[CellValue], description: Description, series: Series, raw: RawValue
+) -> list[CellValue]:
+    return [
+        *prefix,
+        description.form,
+        description.indicator_id,
+        description.label,
+        value_cell(ws, series.pick(raw.value), series.number_format),
+        description.unit,
+        raw.revision,
+        value_cell(ws, raw.submitted_at),
+        text_value(ws, raw.submitted_by_role),
+    ]

@@ -31,26 +31,30 @@ def write_summary(ctx: ExportContext) -> None:
     columns = _columns(ctx, key_indicators)
     if mel is not None:
         columns += [ctx.column(key, minimum=12) for key in ("on_track_count", "behind_count")]
-    table = Table(ctx.book, SHEET, columns,
-                  preamble=ctx.preamble("title_summary"), frozen_columns=2)
+    table = Table(ctx.book, SHEET, columns, preamble=ctx.preamble("title_summary"), frozen_columns=2)
     completeness = by_village(ctx.villages, ctx.source.completeness())
     values = by_village(ctx.villages, ctx.source.village_values([i.id for i in key_indicators]))
     progress = by_village(ctx.villages, mel.progress() if mel is not None else ())
     for (village, entries), (_, records), (_, targets) in zip(completeness, values, progress, strict=False):
         row = _row(ctx, table.sheet, village, entries, records, key_indicators)
         if mel is not None:
-            row += [sum(1 for t in targets if t.status is status)
-                    for status in (ProgressStatus.ON_TRACK, ProgressStatus.BEHIND)]
+            row += [
+                sum(1 for t in targets if t.status is status)
+                for status in (ProgressStatus.ON_TRACK, ProgressStatus.BEHIND)
+            ]
         table.append(row)
     table.close()
 
 
 def _columns(ctx: ExportContext, key_indicators: list[Indicator]) -> list[Column]:
-    columns = [*ctx.village_columns(),
-               ctx.column("regency", [v.regency.name for v in ctx.villages]),
-               *(ctx.column(key, minimum=12) for key in (
-                   "posyandu_count", "expected", "submitted", "on_time_count",
-                   "reporting_rate", "on_time_rate"))]
+    columns = [
+        *ctx.village_columns(),
+        ctx.column("regency", [v.regency.name for v in ctx.villages]),
+        *(
+            ctx.column(key, minimum=12)
+            for key in ("posyandu_count", "expected", "submitted", "on_time_count", "reporting_rate", "on_time_rate")
+        ),
+    ]
     labels, selection = ctx.labels, ctx.selection
     for indicator in key_indicators:
         columns.append(Column(f"{indicator.label} ({labels.month(selection.latest)})", 16))
@@ -61,17 +65,26 @@ def _columns(ctx: ExportContext, key_indicators: list[Indicator]) -> list[Column
     return columns
 
 
-def _row(ctx: ExportContext, ws: Sheet, village: Village, entries: list[CompletenessEntry],
-         records: list[VillageValue], key_indicators: list[Indicator]) -> list[CellValue]:
+def _row(
+    ctx: ExportContext,
+    ws: Sheet,
+    village: Village,
+    entries: list[CompletenessEntry],
+    records: list[VillageValue],
+    key_indicators: list[Indicator],
+) -> list[CellValue]:
     reports = statuses_by_report(entries, ctx.periods)
     total = tally(status for months in reports.values() for status in months.values())
-    row: list[CellValue] = [*ctx.village_cells(ws, village), text_value(ws, village.regency.name),
-           len(village.posyandu),
-           value_cell(ws, total.expected, FORMAT_INTEGER),
-           value_cell(ws, total.submitted, FORMAT_INTEGER),
-           value_cell(ws, total.on_time, FORMAT_INTEGER),
-           value_cell(ws, total.reporting_rate, FORMAT_PERCENT),
-           value_cell(ws, total.on_time_rate, FORMAT_PERCENT)]
+    row: list[CellValue] = [
+        *ctx.village_cells(ws, village),
+        text_value(ws, village.regency.name),
+        len(village.posyandu),
+        value_cell(ws, total.expected, FORMAT_INTEGER),
+        value_cell(ws, total.submitted, FORMAT_INTEGER),
+        value_cell(ws, total.on_time, FORMAT_INTEGER),
+        value_cell(ws, total.reporting_rate, FORMAT_PERCENT),
+        value_cell(ws, total.on_time_rate, FORMAT_PERCENT),
+    ]
     selection = ctx.selection
     values = values_by_indicator(records, ctx.periods)
     for indicator in key_indicators:

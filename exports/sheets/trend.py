@@ -30,8 +30,9 @@ def write_trend(ctx: ExportContext) -> None:
     ws.append([HEADER.cell(ws, text) for text in (ctx.labels["month"], *(i.label for i in indicators))])
     means = _monthly_means(ctx, indicators)
     for period in ctx.periods:
-        ws.append([ctx.labels.month(period),
-                   *(value_cell(ws, means.get((i.id, period)), FORMAT_PERCENT) for i in indicators)])
+        ws.append(
+            [ctx.labels.month(period), *(value_cell(ws, means.get((i.id, period)), FORMAT_PERCENT) for i in indicators)]
+        )
     ctx.book.rows[SHEET] = len(ctx.periods)
     if indicators:
         anchor = f"{get_column_letter(len(indicators) + 3)}{HEADER_ROW}"  # right of the table

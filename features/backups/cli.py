@@ -1,4 +1,5 @@
 """backup and restore from the command line."""
+
 from __future__ import annotations
 
 import sys
@@ -23,8 +24,9 @@ async def backup_command(args, settings: Settings) -> int:
     directory = args.directory or settings.backup_dir
     storage = await Storage.open(settings.database_path)
     try:
-        path = await make_backup(storage.db, directory, storage.clock.now(),
-                                 keep=None if args.directory else settings.backup_keep)
+        path = await make_backup(
+            storage.db, directory, storage.clock.now(), keep=None if args.directory else settings.backup_keep
+        )
         await storage.audit.log("backup", subject=path.name)
     finally:
         await storage.close()
@@ -38,8 +40,10 @@ async def restore_command(args, settings: Settings) -> int:
     except BackupProblem as problem:
         print(f"lapordesa: {problem}; nothing was changed", file=sys.stderr)
         return 1
-    print(f"{args.file}: intact, schema {checked.schema_version}, {checked.reports} reports, "
-          f"{checked.users} users", file=sys.stderr)
+    print(
+        f"{args.file}: intact, schema {checked.schema_version}, {checked.reports} reports, {checked.users} users",
+        file=sys.stderr,
+    )
     if not args.yes:
         if not sys.stdin.isatty():
             print("lapordesa: pass --yes to restore without a prompt", file=sys.stderr)

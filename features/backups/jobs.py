@@ -3,6 +3,7 @@ database into BACKUP_DIR (VACUUM INTO, consistent while the bot writes) and keep
 BACKUP_KEEP copies. At start, a backup older than a day (or none at all) is caught up a minute
 later. A failed backup is logged and never stops the bot; the next day tries again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +32,12 @@ async def run_backup(services: Services) -> Path | None:
         path = await make_backup(storage.db, settings.backup_dir, services.clock.now(), keep=settings.backup_keep)
         await storage.audit.log("backup", subject=path.name, scheduled=True)
     except Exception as exc:  # a full disk or an unwritable folder must not stop the bot
-        log.error("scheduled backup into %s failed (%s: %s); the next one tries again",
-                  settings.backup_dir, type(exc).__name__, exc)
+        log.error(
+            "scheduled backup into %s failed (%s: %s); the next one tries again",
+            settings.backup_dir,
+            type(exc).__name__,
+            exc,
+        )
         return None
     log.info("backup written: %s (keeping the newest %d)", path.name, settings.backup_keep)
     return path
@@ -67,11 +72,22 @@ def schedule_backups(application: Application, *, catch_up_after: float = CATCH_
     hours, minutes = (int(part) for part in settings.backup_time.split(":"))
     at = time(hours, minutes, tzinfo=ZoneInfo(settings.default_timezone))
     job = application.job_queue.run_daily(
-        backup_job, at, name=DAILY_JOB_ID,
-        job_kwargs={"id": DAILY_JOB_ID, "replace_existing": True, "misfire_grace_time": 6 * 3600,
-                    "coalesce": True, "max_instances": 1})
+        backup_job,
+        at,
+        name=DAILY_JOB_ID,
+        job_kwargs={
+            "id": DAILY_JOB_ID,
+            "replace_existing": True,
+            "misfire_grace_time": 6 * 3600,
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )
     if backup_due(services):
         application.job_queue.run_once(
-            backup_job, catch_up_after, name=CATCH_UP_JOB_ID,
-            job_kwargs={"id": CATCH_UP_JOB_ID, "replace_existing": True, "misfire_grace_time": 3600})
+            backup_job,
+            catch_up_after,
+            name=CATCH_UP_JOB_ID,
+            job_kwargs={"id": CATCH_UP_JOB_ID, "replace_existing": True, "misfire_grace_time": 3600},
+        )
     return job

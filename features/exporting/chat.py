@@ -7,6 +7,7 @@ in their ``sessions`` row (kind ``export``), so the buttons still work after a r
 carry ``x:<nonce>:<what>:<code>``; the nonce changes with every step, so buttons of older messages
 are answered with "no longer valid".
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,6 +44,7 @@ MONTH_CHOICES = tuple(MONTH_KEYS)
 
 class ExportChoice(BaseModel):
     """What the person chose so far (the session's pending state)."""
+
     step: str = AREA
     area: str | None = None
     periods: list[str] | None = None
@@ -67,8 +69,16 @@ EXPORT = ExportKind()
 
 
 def _session(turn: Turn, nonce: int, choice: ExportChoice) -> Session:
-    return Session(telegram_id=turn.input.user_id, kind=KIND, draft_id=None, cursor=None, mode="choose",
-                   wrong_tries=0, pending=choice.model_dump(exclude_none=True), nonce=nonce)
+    return Session(
+        telegram_id=turn.input.user_id,
+        kind=KIND,
+        draft_id=None,
+        cursor=None,
+        mode="choose",
+        wrong_tries=0,
+        pending=choice.model_dump(exclude_none=True),
+        nonce=nonce,
+    )
 
 
 async def _villages(turn: Turn) -> list[Village]:
@@ -99,8 +109,12 @@ async def start_export(turn: Turn) -> None:
 async def chosen(turn: Turn, session: Session) -> None:
     button = decode(turn.input.button, "x")
     choice = ExportChoice.model_validate(session.pending)
-    if (button is None or button.nonce != session.nonce or button.action not in ("d", "a", "m")
-            or (button.action == "m" and not _month_choice(choice, button.arg))):  # old, or never sent
+    if (
+        button is None
+        or button.nonce != session.nonce
+        or button.action not in ("d", "a", "m")
+        or (button.action == "m" and not _month_choice(choice, button.arg))
+    ):  # old, or never sent
         return await turn.chat.ack(turn.t("button.stale"))
     await turn.chat.ack()
     await turn.chat.clear_buttons()
@@ -146,14 +160,17 @@ async def _offer_area(turn: Turn, session: Session, villages: list[Village], cod
         return await _offer_months(turn, session, choice, villages)
     nonce = session.nonce
     everything = ALL if code is None else code
-    label = turn.t("export.all_mine") if everything == ALL else turn.t(
-        "export.all_of", area=_area_name(turn, inside, everything))
+    label = (
+        turn.t("export.all_mine")
+        if everything == ALL
+        else turn.t("export.all_of", area=_area_name(turn, inside, everything))
+    )
     rows: Keyboard = [[Button(label[:60], encode("x", nonce, "a", everything))]]
     buttons = []
     for part in parts[:MAX_BUTTONS]:
         action = "a" if depth + 1 == DEPTH_VILLAGE else "d"
         buttons.append(Button(_area_name(turn, inside, part)[:60], encode("x", nonce, action, part)))
-    rows += [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     await _save(turn, session, choice.model_copy(update={"step": AREA}))
     await turn.chat.send(turn.t("export.choose_area"), rows)
 
@@ -187,8 +204,11 @@ async def _offer_months(turn: Turn, session: Session, choice: ExportChoice, vill
     current = await _this_month(turn, villages)
     rows = [[Button(turn.t(MONTH_KEYS[count]), encode("x", nonce, "m", count))] for count in MONTH_CHOICES]
     area = _area_name(turn, villages, choice.area or ALL)
-    text = (turn.t("export.choose_months", area=area) + "\n\n"
-            + turn.t("export.typed_hint", first=str(current.shift(-5)), last=str(current)))
+    text = (
+        turn.t("export.choose_months", area=area)
+        + "\n\n"
+        + turn.t("export.typed_hint", first=str(current.shift(-5)), last=str(current))
+    )
     await _save(turn, session, choice.model_copy(update={"step": MONTHS}))
     await turn.chat.send(text, rows)
 
@@ -237,15 +257,20 @@ async def _build(turn: Turn, choice: ExportChoice) -> None:
     first, last = choice.periods or [str(Period.of(await turn.services.today_in(None)))] * 2
     periods = [str(p) for p in period_range(Period.parse(first), Period.parse(last))]
     await turn.chat.send(turn.t("export.building", area=label, first=_month(turn, first), last=_month(turn, last)))
-    turn.chat.start_task(_deliver(turn, turn.account, turn.language, codes, periods, label, area),
-                         name=f"export:{turn.input.user_id}")
+    turn.chat.start_task(
+        _deliver(turn, turn.account, turn.language, codes, periods, label, area), name=f"export:{turn.input.user_id}"
+    )
 
 
-async def _deliver(turn: Turn, account: User, language: str, codes: list[str], periods: list[str], label: str,
-                   area: str) -> None:
+async def _deliver(
+    turn: Turn, account: User, language: str, codes: list[str], periods: list[str], label: str, area: str
+) -> None:
     services = turn.services
-    months = {"area": label, "first": Period.parse(periods[0]).label(language),
-              "last": Period.parse(periods[-1]).label(language)}
+    months = {
+        "area": label,
+        "first": Period.parse(periods[0]).label(language),
+        "last": Period.parse(periods[-1]).label(language),
+    }
 
     async def say(key: str, **params: str) -> None:
         await turn.chat.send(t(language, key, **params))

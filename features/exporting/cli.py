@@ -1,4 +1,5 @@
 """`export`: the Excel summary from the command line (all villages the database holds)."""
+
 from __future__ import annotations
 
 import sys
@@ -17,8 +18,13 @@ def add_parsers(commands) -> None:
     export = commands.add_parser("export", help="write the Excel summary of the reports to a file")
     export.add_argument("--from", dest="first", required=True, metavar="YYYY-MM", help="first month")
     export.add_argument("--to", dest="last", required=True, metavar="YYYY-MM", help="last month")
-    export.add_argument("--village", action="append", default=[], metavar="CODE",
-                        help="a village code (repeatable); default: every village")
+    export.add_argument(
+        "--village",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="a village code (repeatable); default: every village",
+    )
     export.add_argument("--regency", metavar="CODE", help="every village of this regency (e.g. 32.04)")
     export.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
     export.set_defaults(handler=export_command)
@@ -54,8 +60,12 @@ async def export_command(args, settings: Settings) -> int:
         try:
             result = await export_workbook(services, None, periods, sorted(codes), args.out, fit=False)
         except EmptySelection:
-            return _fail(f"nothing reported for {len(codes)} village(s) in {periods[0]}..{periods[-1]}; "
-                         "no file written")
-    print(f"wrote {result.files[0]}: {result.villages} villages, {len(periods)} months, "
-          f"{result.stats.rows.get('Data', 0)} data rows, {result.stats.bytes} bytes", file=sys.stderr)
+            return _fail(
+                f"nothing reported for {len(codes)} village(s) in {periods[0]}..{periods[-1]}; no file written"
+            )
+    print(
+        f"wrote {result.files[0]}: {result.villages} villages, {len(periods)} months, "
+        f"{result.stats.rows.get('Data', 0)} data rows, {result.stats.bytes} bytes",
+        file=sys.stderr,
+    )
     return 0

@@ -1,5 +1,6 @@
 """One export, for the chat and the command line: scope check, build in a thread, fit for
 Telegram, audit. Callers give a path; the file(s) end up next to it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,17 +28,24 @@ class OutOfScope(ExportError):
 
 @dataclass(frozen=True)
 class ExportResult:
-    files: list[Path]      # what to send, in order (one .xlsx, one .zip, or one per area)
-    zipped: bool           # a file had to be zipped to fit Telegram's limit
-    split: bool            # the export was split per regency/district to fit
+    files: list[Path]  # what to send, in order (one .xlsx, one .zip, or one per area)
+    zipped: bool  # a file had to be zipped to fit Telegram's limit
+    split: bool  # the export was split per regency/district to fit
     villages: int
     periods: tuple[str, ...]
     stats: ExportStats
 
 
-async def export_workbook(services: Services, user: User | None, periods: Sequence[str],
-                          village_codes: Sequence[str], out_path: Path | str, *, scope: str | None = None,
-                          fit: bool = True) -> ExportResult:
+async def export_workbook(
+    services: Services,
+    user: User | None,
+    periods: Sequence[str],
+    village_codes: Sequence[str],
+    out_path: Path | str,
+    *,
+    scope: str | None = None,
+    fit: bool = True,
+) -> ExportResult:
     """Build the workbook for ``village_codes`` x ``periods`` (``user`` None: the command line).
 
     Raises OutOfScope for a village the user may not export and EmptySelection when there is
@@ -55,10 +63,12 @@ async def export_workbook(services: Services, user: User | None, periods: Sequen
     language = user.language if user and user.language in ("id", "en") else "id"
     zone = _zone(services, user, allowed)
     selection = Selection(
-        periods=periods, scope_label=scope or await scope_label(services, codes, language),
+        periods=periods,
+        scope_label=scope or await scope_label(services, codes, language),
         generated_at=services.clock.now().astimezone(zone).replace(tzinfo=None, microsecond=0),
         generated_by=Generator(role=user.role.value if user else "admin", display_name=user.name if user else "CLI"),
-        language=Language(language))
+        language=Language(language),
+    )
     source = await StorageExportSource.load(storage, services.forms, selection, codes, viewer=user)
     out_path = Path(out_path)
     with tempfile.TemporaryDirectory(prefix="lapordesa-export-") as folder:
@@ -75,12 +85,19 @@ async def export_workbook(services: Services, user: User | None, periods: Sequen
     split = any(f.stem != out_path.stem for f in delivered)
     rows = stats.rows
     await storage.audit.log(
-        "export", actor_id=user.telegram_id if user else None, actor_role=user.role.value if user else "cli",
-        subject=f"{periods[0]}..{periods[-1]}", villages=len(codes), periods=len(periods),
-        data_rows=int(rows.get("Data", 0)), files=len(delivered), bytes=sum(f.stat().st_size for f in delivered),
-        zipped=zipped, split=split)
-    return ExportResult(files=delivered, zipped=zipped, split=split, villages=len(codes), periods=periods,
-                        stats=stats)
+        "export",
+        actor_id=user.telegram_id if user else None,
+        actor_role=user.role.value if user else "cli",
+        subject=f"{periods[0]}..{periods[-1]}",
+        villages=len(codes),
+        periods=len(periods),
+        data_rows=int(rows.get("Data", 0)),
+        files=len(delivered),
+        bytes=sum(f.stat().st_size for f in delivered),
+        zipped=zipped,
+        split=split,
+    )
+    return ExportResult(files=delivered, zipped=zipped, split=split, villages=len(codes), periods=periods, stats=stats)
 
 
 async def scope_label(services: Services, codes: Sequence[str], language: str = "id") -> str:

@@ -14,6 +14,7 @@ question (yes/no: the number of "yes"; multichoice: option -> count), and then t
 derived indicators computed by ``domain.formflow.derived_values`` on those sums, so a village
 rate is always sum(D) / sum(S), never a mean of posyandu rates.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -55,10 +56,15 @@ from features.exporting.mel_source import load_mel_part  # partners
 from storage import Storage
 from storage.export_rows import ExportStreams, ReportOrder
 
-_KINDS = {QuestionType.COUNT: IndicatorKind.COUNT, QuestionType.MEASURE: IndicatorKind.MEASURE,
-          QuestionType.YESNO: IndicatorKind.YESNO, QuestionType.CHOICE: IndicatorKind.CHOICE,
-          QuestionType.MULTICHOICE: IndicatorKind.MULTICHOICE, QuestionType.TEXT: IndicatorKind.TEXT,
-          QuestionType.DATE: IndicatorKind.DATE}
+_KINDS = {
+    QuestionType.COUNT: IndicatorKind.COUNT,
+    QuestionType.MEASURE: IndicatorKind.MEASURE,
+    QuestionType.YESNO: IndicatorKind.YESNO,
+    QuestionType.CHOICE: IndicatorKind.CHOICE,
+    QuestionType.MULTICHOICE: IndicatorKind.MULTICHOICE,
+    QuestionType.TEXT: IndicatorKind.TEXT,
+    QuestionType.DATE: IndicatorKind.DATE,
+}
 _SUMMED = frozenset({QuestionType.COUNT, QuestionType.MEASURE, QuestionType.YESNO, QuestionType.MULTICHOICE})
 _PERSONAL_FORMATS = frozenset({"nik", "kk", "name"})
 
@@ -83,15 +89,21 @@ async def exportable_villages(storage: Storage, user: User | None) -> list[Store
 @dataclass(frozen=True)
 class HouseholdPart:
     """The household side of an export: catalogue, flags and two streams (one pass each call)."""
+
     indicators: tuple[HouseholdIndicator, ...] = ()
     flags: tuple[Option, ...] = ()
     values: Callable[[], Iterable[HouseholdValue]] = lambda: iter(())
     records: Callable[[], Iterable[HouseholdRecord]] | None = None  # None: the viewer may not see the list
 
 
-async def load_household_part(storage: Storage, village_codes: Sequence[str], periods: Sequence[str],
-                              viewer: User | None, language: str,
-                              forms: Mapping[str, FormSpec] | None = None) -> HouseholdPart:
+async def load_household_part(
+    storage: Storage,
+    village_codes: Sequence[str],
+    periods: Sequence[str],
+    viewer: User | None,
+    language: str,
+    forms: Mapping[str, FormSpec] | None = None,
+) -> HouseholdPart:
     """Household indicators per village and month, each from every household's last version
     saved by the end of that month (village time) and active then; the pseudonymous list (the
     current records) only for viewers allowed to see it. Non-sensitive answers only: nothing is
@@ -109,22 +121,39 @@ async def load_household_part(storage: Storage, village_codes: Sequence[str], pe
             cutoff = _month_end(period, zones[village])
             states = [household_states.state_at(versions, cutoff) for versions in households]
             active = [s["answers"] for s in states if s is not None and s["status"] == Status.ACTIVE]
-            values.extend(HouseholdValue(village, period, key, value)
-                          for key, value in household_states.village_indicators(form, active).items())
+            values.extend(
+                HouseholdValue(village, period, key, value)
+                for key, value in household_states.village_indicators(form, active).items()
+            )
     records = None
     if household_states.may_see_household_list(viewer):
         current = [versions[-1] for versions in by_household.values()]
-        records = [HouseholdRecord(pseudonym=c["pseudonym"], village_code=c["village_code"],
-                                   rw=c["answers"].get("rw", ""), rt=c["answers"].get("rt", ""),
-                                   flags=household_states.household_flags(form, c["answers"]))
-                   for c in current if c["status"] == Status.ACTIVE]
+        records = [
+            HouseholdRecord(
+                pseudonym=c["pseudonym"],
+                village_code=c["village_code"],
+                rw=c["answers"].get("rw", ""),
+                rt=c["answers"].get("rt", ""),
+                flags=household_states.household_flags(form, c["answers"]),
+            )
+            for c in current
+            if c["status"] == Status.ACTIVE
+        ]
     english = language == "en"
-    indicators = tuple(HouseholdIndicator(
-        id=d.id, label=d.label[english], unit=d.unit, definition=d.definition[english],
-        kind=IndicatorKind.PERCENT if d.share else IndicatorKind.COUNT) for d in household_states.INDICATORS)
+    indicators = tuple(
+        HouseholdIndicator(
+            id=d.id,
+            label=d.label[english],
+            unit=d.unit,
+            definition=d.definition[english],
+            kind=IndicatorKind.PERCENT if d.share else IndicatorKind.COUNT,
+        )
+        for d in household_states.INDICATORS
+    )
     flags = tuple(Option(key, en if english else id_) for key, id_, en in household_states.FLAGS)
-    return HouseholdPart(indicators, flags, values=lambda: iter(values),
-                         records=None if records is None else (lambda: iter(records)))
+    return HouseholdPart(
+        indicators, flags, values=lambda: iter(values), records=None if records is None else (lambda: iter(records))
+    )
 
 
 def _month_end(period: str, zone: ZoneInfo) -> str:
@@ -145,16 +174,33 @@ def catalogue(forms: Iterable[FormSpec], language: str) -> list[Indicator]:
     for form in forms:
         title = form.title.get(language)
         for q in exported_questions(form):
-            indicators.append(Indicator(
-                id=q.id, form_id=form.id, form_title=title, label=q.label.get(language), unit=q.unit or "",
-                definition=q.help.get(language) if q.help else "", kind=_KINDS[q.type],
-                options=tuple(Option(o.id, o.label.get(language)) for o in q.options), key=q.key))
+            indicators.append(
+                Indicator(
+                    id=q.id,
+                    form_id=form.id,
+                    form_title=title,
+                    label=q.label.get(language),
+                    unit=q.unit or "",
+                    definition=q.help.get(language) if q.help else "",
+                    kind=_KINDS[q.type],
+                    options=tuple(Option(o.id, o.label.get(language)) for o in q.options),
+                    key=q.key,
+                )
+            )
         for d in form.derived:
-            indicators.append(Indicator(
-                id=d.id, form_id=form.id, form_title=title, label=d.label.get(language),
-                unit="%" if d.format == "percent" else "", definition=d.help.get(language) if d.help else "",
-                kind=IndicatorKind.PERCENT if d.format == "percent" else IndicatorKind.MEASURE,
-                formula=d.formula, key=d.key))
+            indicators.append(
+                Indicator(
+                    id=d.id,
+                    form_id=form.id,
+                    form_title=title,
+                    label=d.label.get(language),
+                    unit="%" if d.format == "percent" else "",
+                    definition=d.help.get(language) if d.help else "",
+                    kind=IndicatorKind.PERCENT if d.format == "percent" else IndicatorKind.MEASURE,
+                    formula=d.formula,
+                    key=d.key,
+                )
+            )
     return indicators
 
 
@@ -180,7 +226,7 @@ def aggregate(form: FormSpec, reports: Iterable[Mapping[str, Any]]) -> dict[str,
         if q.type is QuestionType.MULTICHOICE:
             counts = {o.id: 0 for o in q.options}
             for chosen in present:
-                for option in ([chosen] if isinstance(chosen, str) else chosen):
+                for option in [chosen] if isinstance(chosen, str) else chosen:
                     counts[option] = counts.get(option, 0) + 1
             result[q.id] = counts
         elif q.type is QuestionType.YESNO:
@@ -216,6 +262,7 @@ class StorageExportSource:
 
     Create it on the event loop with :meth:`load`; iterate its streams from a worker thread
     (``asyncio.to_thread``), never on the loop itself."""
+
     selection: Selection
     forms: dict[str, FormSpec]  # report forms, in catalogue order
     _villages: tuple[Village, ...]
@@ -227,8 +274,14 @@ class StorageExportSource:
     mel_part: MelPart | None = None  # partners: Mitra, Capaian, Kualitas Data, Tinjauan
 
     @classmethod
-    async def load(cls, storage: Storage, forms: Mapping[str, FormSpec], selection: Selection,
-                   village_codes: Collection[str], viewer: User | None = None) -> StorageExportSource:
+    async def load(
+        cls,
+        storage: Storage,
+        forms: Mapping[str, FormSpec],
+        selection: Selection,
+        village_codes: Collection[str],
+        viewer: User | None = None,
+    ) -> StorageExportSource:
         wanted = set(village_codes)
         stored = [v for v in await storage.areas.villages() if v.code in wanted]
         codes = [v.code for v in stored]
@@ -236,21 +289,36 @@ class StorageExportSource:
         by_village: dict[str, list[Posyandu]] = {}
         for place in await storage.export_rows.posyandu(codes, selection.periods):
             by_village.setdefault(place.village_code, []).append(Posyandu(str(place.id), place.name))
-        villages = tuple(Village(
-            code=v.code, name=v.name, district=Area(v.district_code, v.district_name),
-            regency=Area(v.regency_code, v.regency_name), province=Area(v.province_code, v.province_name),
-            posyandu=tuple(by_village.get(v.code, ()))) for v in stored)
+        villages = tuple(
+            Village(
+                code=v.code,
+                name=v.name,
+                district=Area(v.district_code, v.district_name),
+                regency=Area(v.regency_code, v.regency_name),
+                province=Area(v.province_code, v.province_name),
+                posyandu=tuple(by_village.get(v.code, ())),
+            )
+            for v in stored
+        )
         zones = {v.code: ZoneInfo(v.timezone) for v in stored}
         now = storage.clock.now()
-        part = await load_household_part(storage, codes, selection.periods, viewer, selection.language.value,
-                                         forms)  # households: the household form
+        part = await load_household_part(
+            storage, codes, selection.periods, viewer, selection.language.value, forms
+        )  # households: the household form
         streams = storage.export_rows.streams(codes, selection.periods, report_forms)
-        source = cls(selection=selection, forms=report_forms, _villages=villages, _zones=zones,
-                     _today={code: now.astimezone(zone).date() for code, zone in zones.items()},
-                     _indicators=tuple(catalogue(report_forms.values(), selection.language.value)),
-                     _streams=streams, households_part=part)
-        source.mel_part = await load_mel_part(storage, selection, villages, zones, report_forms,
-                                              source.village_values, streams)  # partners
+        source = cls(
+            selection=selection,
+            forms=report_forms,
+            _villages=villages,
+            _zones=zones,
+            _today={code: now.astimezone(zone).date() for code, zone in zones.items()},
+            _indicators=tuple(catalogue(report_forms.values(), selection.language.value)),
+            _streams=streams,
+            households_part=part,
+        )
+        source.mel_part = await load_mel_part(
+            storage, selection, villages, zones, report_forms, source.village_values, streams
+        )  # partners
         return source
 
     # -- small parts ------------------------------------------------------------------------
@@ -273,8 +341,9 @@ class StorageExportSource:
 
     def _village_values(self, wanted: frozenset[str] | None) -> Iterator[VillageValue]:
         with closing(self._streams.latest_reports(ReportOrder.BY_MONTH)) as reports:
-            for (village, period, form_id), group in groupby(reports, key=attrgetter("village_code", "period",
-                                                                                     "form_id")):
+            for (village, period, form_id), group in groupby(
+                reports, key=attrgetter("village_code", "period", "form_id")
+            ):
                 values = village_answers(self.forms[form_id], period, [report.values for report in group])
                 for indicator_id, value in values.items():
                     if wanted is None or indicator_id in wanted:
@@ -289,11 +358,18 @@ class StorageExportSource:
                 answers = report.values
                 for question in exported[report.form_id]:  # in form order
                     if question.id in answers:
-                        yield RawValue(period=report.period, village_code=report.village_code,
-                                       posyandu_id=str(report.posyandu_id), posyandu_name=report.posyandu_name,
-                                       form_id=report.form_id, indicator_id=question.id,
-                                       value=_typed(question, answers[question.id]), revision=report.revision,
-                                       submitted_at=submitted_at, submitted_by_role=report.submitted_role)
+                        yield RawValue(
+                            period=report.period,
+                            village_code=report.village_code,
+                            posyandu_id=str(report.posyandu_id),
+                            posyandu_name=report.posyandu_name,
+                            form_id=report.form_id,
+                            indicator_id=question.id,
+                            value=_typed(question, answers[question.id]),
+                            revision=report.revision,
+                            submitted_at=submitted_at,
+                            submitted_by_role=report.submitted_role,
+                        )
 
     def completeness(self) -> Iterator[CompletenessEntry]:
         """Every active posyandu x report form x month whose due date has passed in the village
@@ -305,8 +381,7 @@ class StorageExportSource:
                 firsts: dict[tuple[str, str, str], datetime] = {}
                 while pending is not None and pending[0] <= village.code:
                     if pending[0] == village.code:
-                        firsts = {(str(r.posyandu_id), r.form_id, r.period): r.first_submitted_at
-                                  for r in pending[1]}
+                        firsts = {(str(r.posyandu_id), r.form_id, r.period): r.first_submitted_at for r in pending[1]}
                     pending = next(submitted, None)
                 yield from self._expected(village, firsts)
 
@@ -319,8 +394,9 @@ class StorageExportSource:
                     due = form.schedule.due(Period.parse(period))
                     if first is None and due >= today:
                         continue  # not due yet (the due day itself still counts as on time)
-                    yield CompletenessEntry(village.code, place.id, place.name, form.id, period,
-                                            status_of(first, due, zone))
+                    yield CompletenessEntry(
+                        village.code, place.id, place.name, form.id, period, status_of(first, due, zone)
+                    )
 
     def household_indicators(self) -> Sequence[HouseholdIndicator]:
         return self.households_part.indicators

@@ -2,6 +2,7 @@
 it, change only the fields that need changing (the engine's review), save a new version; mark it
 moved or dissolved. The menus run in session mode "choose" with ``h:`` buttons; the form itself
 is the engine's, with answers in the (encrypted) household drafts."""
+
 from __future__ import annotations
 
 import re
@@ -43,6 +44,7 @@ KIND = "household"
 
 class HouseholdMenu(BaseModel):
     """Where a person is in the household menus (the session's pending state, mode ``choose``)."""
+
     step: str = "menu"  # menu | kk | name | area | list | card | dup
     village: str = ""
     household: int | None = None  # the card shown
@@ -55,6 +57,8 @@ class HouseholdMenu(BaseModel):
 
 def _menu_state(session: Session) -> HouseholdMenu:
     return HouseholdMenu.model_validate(session.pending)
+
+
 _STATUS_ACTIONS = {"m": Status.MOVED, "d": Status.DISSOLVED, "a": Status.ACTIVE}
 
 
@@ -71,8 +75,16 @@ async def start_households(turn: Turn) -> None:
     if village is None:
         await turn.chat.send(turn.t("household.which_village"))
         return
-    session = Session(telegram_id=user_id, kind=KIND, draft_id=None, cursor=None, mode="choose", wrong_tries=0,
-                      pending=HouseholdMenu(village=village).dump(), nonce=(session.nonce + 1) if session else 1)
+    session = Session(
+        telegram_id=user_id,
+        kind=KIND,
+        draft_id=None,
+        cursor=None,
+        mode="choose",
+        wrong_tries=0,
+        pending=HouseholdMenu(village=village).dump(),
+        nonce=(session.nonce + 1) if session else 1,
+    )
     return await _menu(turn, session)
 
 
@@ -156,8 +168,9 @@ async def _on_button(turn: Turn, session: Session) -> None:
 
 async def _ask_typed(turn, session: Session, step: str) -> None:
     session = replace(session, pending=HouseholdMenu(step=step, village=_menu_state(session).village).dump())
-    return await _show(turn, session, turn.t(f"household.ask_{step}"),
-                       [[(t(turn.language, "household.to_menu"), "menu")]])
+    return await _show(
+        turn, session, turn.t(f"household.ask_{step}"), [[(t(turn.language, "household.to_menu"), "menu")]]
+    )
 
 
 async def _typed_kk(turn: Turn, session: Session, text: str) -> None:
@@ -186,7 +199,7 @@ _AREA = re.compile(r"^(?:(\d{1,3})\s*[/ .-]\s*)?(\d{1,3})$")
 
 
 async def _typed_area(turn: Turn, session: Session, text: str) -> None:
-    """"4/13" = RT 4 of RW 13, "13" = all of RW 13, "*" = the whole village."""
+    """ "4/13" = RT 4 of RW 13, "13" = all of RW 13, "*" = the whole village."""
     match = _AREA.match(text)
     if text.lower() in ("*", "semua", "all"):
         rt = rw = None
@@ -217,8 +230,7 @@ async def _page(turn: Turn, session: Session, arg: str) -> None:
     return await _list(turn, session, found, header, paging)
 
 
-async def _list(turn: Turn, session: Session, found: list[Household], header: str,
-                paging: list) -> None:
+async def _list(turn: Turn, session: Session, found: list[Household], header: str, paging: list) -> None:
     village = _menu_state(session).village
     visible = identity_visible(turn.account, village)
     rows = [[(_label(turn, h, visible), "o", h.id)] for h in found]
@@ -231,7 +243,9 @@ async def _list(turn: Turn, session: Session, found: list[Household], header: st
 
 def _label(turn: Turn, household: Household, visible: bool) -> str:
     who = household.head if visible else f"{household.pseudonym} KK {last4(household.kk)}"
-    status = "" if household.status is Status.ACTIVE else f" ({t(turn.language, f'household.status_{household.status}')})"
+    status = (
+        "" if household.status is Status.ACTIVE else f" ({t(turn.language, f'household.status_{household.status}')})"
+    )
     return f"{who} · RT {household.rt}/RW {household.rw}{status}"
 
 
@@ -248,32 +262,56 @@ async def _card(turn: Turn, session: Session, household: Household, prefix: str 
     form = turn.services.household_form()
     answers = household.answers
     if identity_visible(account, village):
-        who = turn.t("household.card_identity", name=household.head or "—", kk=household.kk or "—",
-                        nik=answers.get(NIK_QUESTION) or "—")
+        who = turn.t(
+            "household.card_identity",
+            name=household.head or "—",
+            kk=household.kk or "—",
+            nik=answers.get(NIK_QUESTION) or "—",
+        )
     else:
         who = turn.t("household.card_pseudonym", pseudonym=household.pseudonym, kk=last4(household.kk))
-    counts = ", ".join(f"{form.question(q).label.get(lang).split('(')[0].rstrip(' ?')}: "
-                       f"{display(form.question(q), answers.get(q), lang)}"
-                       for q in ("jumlah_anggota", "jumlah_balita", "jumlah_ibu_hamil") if q in answers)
+    counts = ", ".join(
+        f"{form.question(q).label.get(lang).split('(')[0].rstrip(' ?')}: "
+        f"{display(form.question(q), answers.get(q), lang)}"
+        for q in ("jumlah_anggota", "jumlah_balita", "jumlah_ibu_hamil")
+        if q in answers
+    )
     versions = await turn.services.storage.households.versions(household.id)
     zone = turn.services.default_zone
-    history = "\n".join(turn.t("household.version_line", version=v["version"],
-                                  at=_local(v["saved_at"], zone), role=t(lang, f"role.{v['saved_role']}"),
-                                  changed=", ".join(v["changed"]) or "—") for v in versions[-3:])
-    text = prefix + "\n".join([
-        who, turn.t("household.card_place", rt=household.rt, rw=household.rw,
-                       dusun=answers.get("dusun") or "—"),
-        escape(counts),
-        turn.t("household.card_status", status=t(lang, f"household.status_{household.status}"),
-                  pseudonym=household.pseudonym,
-                  location=t(lang, "household.location_yes" if household.location else "household.location_no")),
-        Html(history)])
+    history = "\n".join(
+        turn.t(
+            "household.version_line",
+            version=v["version"],
+            at=_local(v["saved_at"], zone),
+            role=t(lang, f"role.{v['saved_role']}"),
+            changed=", ".join(v["changed"]) or "—",
+        )
+        for v in versions[-3:]
+    )
+    text = prefix + "\n".join(
+        [
+            who,
+            turn.t("household.card_place", rt=household.rt, rw=household.rw, dusun=answers.get("dusun") or "—"),
+            escape(counts),
+            turn.t(
+                "household.card_status",
+                status=t(lang, f"household.status_{household.status}"),
+                pseudonym=household.pseudonym,
+                location=t(lang, "household.location_yes" if household.location else "household.location_no"),
+            ),
+            Html(history),
+        ]
+    )
     rows = []
     if may_edit(account, village):
         if household.status is Status.ACTIVE:
             rows.append([(t(lang, "household.edit"), "ed", household.id)])
-            rows.append([(t(lang, "household.mark_moved"), "st", f"{household.id}.m"),
-                         (t(lang, "household.mark_dissolved"), "st", f"{household.id}.d")])
+            rows.append(
+                [
+                    (t(lang, "household.mark_moved"), "st", f"{household.id}.m"),
+                    (t(lang, "household.mark_dissolved"), "st", f"{household.id}.d"),
+                ]
+            )
         else:
             rows.append([(t(lang, "household.mark_active"), "st", f"{household.id}.a")])
     rows.append([(t(lang, "household.to_menu"), "menu")])
@@ -290,11 +328,15 @@ async def _ask_status(turn: Turn, session: Session, arg: str) -> None:
     if action not in _STATUS_ACTIONS or not _id(household_id):
         return await _menu(turn, session)
     status = _STATUS_ACTIONS[action]
-    rows = [[(t(turn.language, "household.status_confirm"), "sy", arg),
-             (t(turn.language, "household.status_cancel"), "o", household_id)]]
-    return await _show(turn, session, turn.t("household.status_question",
-                                                             status=t(turn.language, f"household.status_{status}")),
-                       rows)
+    rows = [
+        [
+            (t(turn.language, "household.status_confirm"), "sy", arg),
+            (t(turn.language, "household.status_cancel"), "o", household_id),
+        ]
+    ]
+    return await _show(
+        turn, session, turn.t("household.status_question", status=t(turn.language, f"household.status_{status}")), rows
+    )
 
 
 async def _set_status(turn: Turn, session: Session, arg: str) -> None:
@@ -361,10 +403,19 @@ async def _to_menu(turn: Turn, session: Session, arg: str) -> None:
 
 
 _ACTIONS = {
-    "menu": _to_menu, "new": _new, "cont": _continue, "ed": _edit, "o": _open, "pg": _page,
-    "kk": lambda turn, s, a: _ask_typed(turn, s, "kk"), "nm": lambda turn, s, a: _ask_typed(turn, s, "name"),
-    "ar": lambda turn, s, a: _ask_typed(turn, s, "area"), "st": _ask_status, "sy": _set_status,
-    "dupo": _duplicate_open, "dupc": _duplicate_change,
+    "menu": _to_menu,
+    "new": _new,
+    "cont": _continue,
+    "ed": _edit,
+    "o": _open,
+    "pg": _page,
+    "kk": lambda turn, s, a: _ask_typed(turn, s, "kk"),
+    "nm": lambda turn, s, a: _ask_typed(turn, s, "name"),
+    "ar": lambda turn, s, a: _ask_typed(turn, s, "area"),
+    "st": _ask_status,
+    "sy": _set_status,
+    "dupo": _duplicate_open,
+    "dupc": _duplicate_change,
 }
 
 
@@ -372,8 +423,16 @@ _ACTIONS = {
 async def _run(turn: Turn, session: Session, draft: Any) -> Run:
     form = turn.services.household_form()
     assert form is not None
-    return Run(form=form, draft=draft, session=session, context=formflow.Context(), title=form.title.get(turn.language),
-               kind=HOUSEHOLD, today=await turn.services.today_in(draft.village_code), accepts_location=True)
+    return Run(
+        form=form,
+        draft=draft,
+        session=session,
+        context=formflow.Context(),
+        title=form.title.get(turn.language),
+        kind=HOUSEHOLD,
+        today=await turn.services.today_in(draft.village_code),
+        accepts_location=True,
+    )
 
 
 def _warning(rule_id: str, key: str) -> Warning:
@@ -430,8 +489,9 @@ class HouseholdKind(FormKind):
                 await turn.chat.send(turn.t("household.unchanged"))
                 return
         try:
-            saved = await households.save(draft, account, answers, sensitive_ids(run.form), location,
-                                          update_id=turn.input.update_id)
+            saved = await households.save(
+                draft, account, answers, sensitive_ids(run.form), location, update_id=turn.input.update_id
+            )
         except AlreadySaved:
             return
         except DuplicateKK as duplicate:
@@ -444,12 +504,16 @@ HOUSEHOLD = HouseholdKind()
 
 
 async def _offer_duplicate(turn: Turn, run: Run, existing: Household) -> None:
-    session = replace(run.session, mode="choose", cursor=None,
-                      pending=HouseholdMenu(step="dup", village=run.draft.village_code).dump())
+    session = replace(
+        run.session,
+        mode="choose",
+        cursor=None,
+        pending=HouseholdMenu(step="dup", village=run.draft.village_code).dump(),
+    )
     visible = identity_visible(turn.account, existing.village_code)
     text = turn.t("household.duplicate", household=_label(turn, existing, visible))
-    rows = [[(t(turn.language, "household.duplicate_open"), "dupo", existing.id)],
-            [(t(turn.language, "household.duplicate_change"), "dupc")]]
+    rows = [
+        [(t(turn.language, "household.duplicate_open"), "dupo", existing.id)],
+        [(t(turn.language, "household.duplicate_change"), "dupc")],
+    ]
     return await _show(turn, session, text, rows)
-
-

@@ -1,4 +1,5 @@
 """Household commands: a coordinator's full access to identities, and rotating DATA_KEY."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,10 @@ def add_parsers(commands) -> None:
     access.add_argument("telegram_id", type=int)
     access.set_defaults(handler=households_access)
     rekey = actions.add_parser(
-        "rekey", help="re-encrypt household data with the current DATA_KEY; the old key is read from the "
-                      "environment variable named by --old-key-env (never from the command line)")
+        "rekey",
+        help="re-encrypt household data with the current DATA_KEY; the old key is read from the "
+        "environment variable named by --old-key-env (never from the command line)",
+    )
     rekey.add_argument("--old-key-env", default="OLD_DATA_KEY")
     rekey.set_defaults(handler=households_rekey)
 

@@ -1,5 +1,6 @@
 """/tinjau (review a submitted report), /capaian (progress against target this month) and the
 admin command /mitra (partners, programmes, memberships, roles, coordinators)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,13 @@ from storage.areas import PosyanduNotFound
 
 log = logging.getLogger(__name__)
 CORRECTION_DAYS = 7
-VERDICTS = {"ok": "verified", "benar": "verified", "verified": "verified",
-            "perbaiki": "needs_correction", "fix": "needs_correction"}
+VERDICTS = {
+    "ok": "verified",
+    "benar": "verified",
+    "verified": "verified",
+    "perbaiki": "needs_correction",
+    "fix": "needs_correction",
+}
 MAX_LINES = 10
 
 
@@ -48,11 +54,15 @@ async def review_command(update: Update, context: BotContext) -> None:
         await message.reply_html(context.t("review.need_note"))
         return
     reports = services.storage.reports
-    submitted = [f.id for f in services.forms.values() if f.kind == "report" and (form_id in (None, f.id))
-                 and await reports.info(f.id, posyandu.id, str(period))]
+    submitted = [
+        f.id
+        for f in services.forms.values()
+        if f.kind == "report" and (form_id in (None, f.id)) and await reports.info(f.id, posyandu.id, str(period))
+    ]
     if not submitted:
-        await message.reply_html(context.t("review.no_report", posyandu=posyandu.name,
-                                           period=period.label(context.language)))
+        await message.reply_html(
+            context.t("review.no_report", posyandu=posyandu.name, period=period.label(context.language))
+        )
         return
     if len(submitted) > 1:
         await message.reply_html(context.t("review.which_form", forms=", ".join(submitted)))
@@ -62,8 +72,12 @@ async def review_command(update: Update, context: BotContext) -> None:
     until = None
     if state == "needs_correction":  # the cadre can revise even when the month is locked
         until = await reports.unlock(form.id, posyandu.id, str(period), context.account, days=CORRECTION_DAYS)
-    params = dict(form=form.title.get(context.language), posyandu=posyandu.name,
-                  period=period.label(context.language), revision=review.revision)
+    params = dict(
+        form=form.title.get(context.language),
+        posyandu=posyandu.name,
+        period=period.label(context.language),
+        revision=review.revision,
+    )
     await message.reply_html(context.t(_REVIEW_DONE[state], **params))
     await _tell_reporter(context, review.submitted_by, form, posyandu.name, period, state, note, until)
 
@@ -71,8 +85,16 @@ async def review_command(update: Update, context: BotContext) -> None:
 _REVIEW_DONE = {"verified": "review.verified", "needs_correction": "review.needs_correction"}
 
 
-async def _tell_reporter(context: BotContext, telegram_id: int, form, posyandu: str, period: Period, state: str,
-                         note: str, until: datetime | None) -> None:
+async def _tell_reporter(
+    context: BotContext,
+    telegram_id: int,
+    form,
+    posyandu: str,
+    period: Period,
+    state: str,
+    note: str,
+    until: datetime | None,
+) -> None:
     person = await context.services.storage.users.get(telegram_id)
     if person is None or person.telegram_id == context.account.telegram_id:
         return
@@ -94,8 +116,9 @@ async def progress_command(update: Update, context: BotContext) -> None:
     """/capaian [YYYY-MM]: progress against target for the villages in scope (default: this month)."""
     args, message, services = context.args or [], update.effective_message, context.services
     try:
-        period = Period.parse(args[0]) if args else Period.of(services.clock.now().astimezone(
-            services.default_zone).date())
+        period = (
+            Period.parse(args[0]) if args else Period.of(services.clock.now().astimezone(services.default_zone).date())
+        )
     except ValueError:
         await message.reply_html(context.t("progress.usage"))
         return
@@ -103,10 +126,16 @@ async def progress_command(update: Update, context: BotContext) -> None:
     if not villages:
         await message.reply_html(context.t("progress.no_villages"))
         return
-    selection = Selection(periods=(str(period),), scope_label="", language=context.language,
-                          generated_at=services.clock.now().replace(tzinfo=None), generated_by=Generator(context.account.role.value, ""))
-    source = await StorageExportSource.load(services.storage, services.forms, selection,
-                                            [v.code for v in villages], viewer=context.account)
+    selection = Selection(
+        periods=(str(period),),
+        scope_label="",
+        language=context.language,
+        generated_at=services.clock.now().replace(tzinfo=None),
+        generated_by=Generator(context.account.role.value, ""),
+    )
+    source = await StorageExportSource.load(
+        services.storage, services.forms, selection, [v.code for v in villages], viewer=context.account
+    )
     rows = await asyncio.to_thread(lambda: list(source.mel().progress()))
     if not rows:
         await message.reply_html(context.t("progress.no_targets"))
@@ -118,17 +147,26 @@ def progress_text(lang: str, period: Period, villages, rows, indicators) -> Html
     names = {v.code: v.name for v in villages}
     catalogue = {i.id: i for i in indicators}
     counts = {status: sum(1 for r in rows if r.status is status) for status in ProgressStatus}
-    lines = [t(lang, "progress.title", period=period.label(lang), villages=len(villages)),
-             t(lang, "progress.counts", on_track=counts[ProgressStatus.ON_TRACK],
-               behind=counts[ProgressStatus.BEHIND], no_data=counts[ProgressStatus.NO_DATA])]
+    lines = [
+        t(lang, "progress.title", period=period.label(lang), villages=len(villages)),
+        t(
+            lang,
+            "progress.counts",
+            on_track=counts[ProgressStatus.ON_TRACK],
+            behind=counts[ProgressStatus.BEHIND],
+            no_data=counts[ProgressStatus.NO_DATA],
+        ),
+    ]
     shown = 0
-    for status, title in ((ProgressStatus.BEHIND, "progress.behind_title"),
-                          (ProgressStatus.NO_DATA, "progress.no_data_title")):
+    for status, title in (
+        (ProgressStatus.BEHIND, "progress.behind_title"),
+        (ProgressStatus.NO_DATA, "progress.no_data_title"),
+    ):
         chosen = [r for r in rows if r.status is status]
         if not chosen:
             continue
         lines += ["", t(lang, title)]
-        for row in chosen[:max(0, MAX_LINES - shown)]:
+        for row in chosen[: max(0, MAX_LINES - shown)]:
             indicator = catalogue.get(row.indicator_id)
             name = indicator.label if indicator else row.indicator_id
             shown += 1
@@ -136,9 +174,18 @@ def progress_text(lang: str, period: Period, villages, rows, indicators) -> Html
                 lines.append(t(lang, "progress.no_data_line", village=names.get(row.village_code), indicator=name))
                 continue
             show = _shower(indicator, lang)
-            lines.append(t(lang, "progress.behind_line", village=names.get(row.village_code), indicator=name,
-                           actual=show(row.actual), expected=show(row.expected), target=show(row.target),
-                           target_month=Period.parse(row.target_month).label(lang)))
+            lines.append(
+                t(
+                    lang,
+                    "progress.behind_line",
+                    village=names.get(row.village_code),
+                    indicator=name,
+                    actual=show(row.actual),
+                    expected=show(row.expected),
+                    target=show(row.target),
+                    target_month=Period.parse(row.target_month).label(lang),
+                )
+            )
     hidden = counts[ProgressStatus.BEHIND] + counts[ProgressStatus.NO_DATA] - shown
     if hidden > 0:
         lines.append(t(lang, "progress.more", count=hidden))
@@ -174,15 +221,23 @@ async def partners_command(update: Update, context: BotContext) -> None:
         elif action == "keluar" and len(rest) == 2:
             await leave(storage, rest[0], rest[1], actor)
         elif action in ("peran", "hapusperan") and len(rest) in (3, 4):
-            if not await set_role(storage, rest[0], rest[1], rest[2].lower(), rest[3] if len(rest) == 4 else None,
-                                  remove=action == "hapusperan", actor_id=actor):
+            if not await set_role(
+                storage,
+                rest[0],
+                rest[1],
+                rest[2].lower(),
+                rest[3] if len(rest) == 4 else None,
+                remove=action == "hapusperan",
+                actor_id=actor,
+            ):
                 await message.reply_html(context.t("partners.unchanged"))
                 return
         elif action == "koordinator" and len(rest) >= 2 and rest[0].isdecimal():
             await assign_coordinator(storage, int(rest[0]), None if rest[1] == "-" else rest[1], rest[2:], actor)
         else:
-            await message.reply_html(context.t("partners.usage", types=", ".join(PARTNER_TYPES),
-                                               roles=", ".join(PARTNER_ROLES)))
+            await message.reply_html(
+                context.t("partners.usage", types=", ".join(PARTNER_TYPES), roles=", ".join(PARTNER_ROLES))
+            )
             return
     except AdminProblem as problem:
         await message.reply_html(context.t("partners.problem", problem=problem.text(context.language)))
@@ -198,12 +253,22 @@ async def _listing(context: BotContext) -> Html:
     lines = [context.t("partners.partners_title")]
     for p in await storage.partners.partners():
         count = len({r.village_code for r in roles if r.partner_code == p.code})
-        lines.append(context.t("partners.partner_line", code=p.code, name=p.name,
-                               type=label(PARTNER_TYPES, p.type, lang), villages=count))
+        lines.append(
+            context.t(
+                "partners.partner_line",
+                code=p.code,
+                name=p.name,
+                type=label(PARTNER_TYPES, p.type, lang),
+                villages=count,
+            )
+        )
     lines += ["", context.t("partners.programmes_title")]
     for p in await storage.partners.programmes():
         count = sum(1 for m in members if m.programme_code == p.code)
-        lines.append(context.t("partners.programme_line", code=p.code, name=p.name, villages=count,
-                               forms=", ".join(p.forms) or none))
+        lines.append(
+            context.t(
+                "partners.programme_line", code=p.code, name=p.name, villages=count, forms=", ".join(p.forms) or none
+            )
+        )
     lines += ["", context.t("partners.usage", types=", ".join(PARTNER_TYPES), roles=", ".join(PARTNER_ROLES))]
     return Html("\n".join(lines))

@@ -1,4 +1,5 @@
 """Partners, programmes, memberships, roles, coordinators and MEL targets on the command line."""
+
 from __future__ import annotations
 
 import sys
@@ -39,8 +40,11 @@ def add_parsers(commands) -> None:
     role.add_argument("--programme", help="only in this programme (default: every programme there)")
     role.add_argument("--remove", action="store_true")
     role.set_defaults(handler=partners_role)
-    assign = actions.add_parser("assign", help="a koordinator belongs to a partner, optionally with programme "
-                                               "scopes (the villages the partner supports in the programme)")
+    assign = actions.add_parser(
+        "assign",
+        help="a koordinator belongs to a partner, optionally with programme "
+        "scopes (the villages the partner supports in the programme)",
+    )
     assign.add_argument("telegram_id", type=int)
     assign.add_argument("partner", help="partner code, or - for none")
     assign.add_argument("--programme", action="append", default=[])
@@ -66,8 +70,9 @@ def add_parsers(commands) -> None:
 
     targets = commands.add_parser("targets", help="MEL baselines and targets")
     actions = targets.add_subparsers(dest="action", required=True)
-    imp = actions.add_parser("import", help=f"import baselines and targets from a CSV file "
-                                            f"({','.join(TARGETS_HEADER)})")
+    imp = actions.add_parser(
+        "import", help=f"import baselines and targets from a CSV file ({','.join(TARGETS_HEADER)})"
+    )
     imp.add_argument("file", type=Path)
     imp.set_defaults(handler=targets_import)
     listing = actions.add_parser("list", help="baselines and targets")
@@ -87,8 +92,9 @@ async def _run(settings: Settings, operation, done: str = "") -> int:
 
 
 async def partners_add(args, settings: Settings) -> int:
-    return await _run(settings, lambda s: save_partner(s, args.code, args.type, args.name),
-                      f"partner {args.code} saved")
+    return await _run(
+        settings, lambda s: save_partner(s, args.code, args.type, args.name), f"partner {args.code} saved"
+    )
 
 
 async def partners_list(args, settings: Settings) -> int:
@@ -104,8 +110,10 @@ async def partners_role(args, settings: Settings) -> int:
     changed = []
 
     async def operation(storage):
-        changed.append(await set_role(storage, args.partner, args.village, args.role, args.programme,
-                                      remove=args.remove))
+        changed.append(
+            await set_role(storage, args.partner, args.village, args.role, args.programme, remove=args.remove)
+        )
+
     status = await _run(settings, operation)
     if status == 0:
         what = "removed" if args.remove else "added"
@@ -115,14 +123,18 @@ async def partners_role(args, settings: Settings) -> int:
 
 async def partners_assign(args, settings: Settings) -> int:
     partner = None if args.partner == "-" else args.partner
-    return await _run(settings, lambda s: assign_coordinator(s, args.telegram_id, partner, args.programme),
-                      f"koordinator {args.telegram_id} assigned")
+    return await _run(
+        settings,
+        lambda s: assign_coordinator(s, args.telegram_id, partner, args.programme),
+        f"koordinator {args.telegram_id} assigned",
+    )
 
 
 async def programmes_add(args, settings: Settings) -> int:
     forms = load_forms(settings.forms_dir)
-    return await _run(settings, lambda s: save_programme(s, forms, args.code, args.name, args.form),
-                      f"programme {args.code} saved")
+    return await _run(
+        settings, lambda s: save_programme(s, forms, args.code, args.name, args.form), f"programme {args.code} saved"
+    )
 
 
 async def programmes_list(args, settings: Settings) -> int:
@@ -137,13 +149,17 @@ async def programmes_list(args, settings: Settings) -> int:
 
 
 async def programmes_join(args, settings: Settings) -> int:
-    return await _run(settings, lambda s: join(s, args.programme, args.village, args.start),
-                      f"village {args.village} joined {args.programme}")
+    return await _run(
+        settings,
+        lambda s: join(s, args.programme, args.village, args.start),
+        f"village {args.village} joined {args.programme}",
+    )
 
 
 async def programmes_leave(args, settings: Settings) -> int:
-    return await _run(settings, lambda s: leave(s, args.programme, args.village),
-                      f"village {args.village} left {args.programme}")
+    return await _run(
+        settings, lambda s: leave(s, args.programme, args.village), f"village {args.village} left {args.programme}"
+    )
 
 
 async def targets_import(args, settings: Settings) -> int:

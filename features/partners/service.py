@@ -1,5 +1,6 @@
 """Managing partners, programmes, memberships, roles, coordinators and targets: the checks shared
 by the command line and the admin chat command /mitra. Problems are raised as AdminProblem."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -34,14 +35,19 @@ async def save_partner(storage: Storage, code: str, type_: str, name: str, actor
     return await storage.partners.save_partner(_code(code, "partner"), _name(name), type_, actor_id=actor_id)
 
 
-async def save_programme(storage: Storage, forms: Mapping[str, FormSpec], code: str, name: str,
-                         form_ids: list[str] | None = None, actor_id: int | None = None) -> Programme:
+async def save_programme(
+    storage: Storage,
+    forms: Mapping[str, FormSpec],
+    code: str,
+    name: str,
+    form_ids: list[str] | None = None,
+    actor_id: int | None = None,
+) -> Programme:
     if form_ids is not None:
         unknown = [f for f in form_ids if f not in forms or forms[f].kind != "report"]
         if unknown:
             raise AdminProblem("admin.not_report_form", forms=", ".join(unknown))
-    return await storage.partners.save_programme(_code(code, "programme"), _name(name), form_ids,
-                                                 actor_id=actor_id)
+    return await storage.partners.save_programme(_code(code, "programme"), _name(name), form_ids, actor_id=actor_id)
 
 
 async def _programme(storage: Storage, code: str | None) -> str | None:
@@ -69,8 +75,9 @@ async def join(storage: Storage, programme: str, village: str, start: str, actor
         start = str(Period.parse(start))
     except ValueError:
         raise AdminProblem("admin.start_month", start=repr(start)) from None
-    await storage.partners.join(await _programme(storage, programme), await _village(storage, village), start,
-                                actor_id=actor_id)
+    await storage.partners.join(
+        await _programme(storage, programme), await _village(storage, village), start, actor_id=actor_id
+    )
 
 
 async def leave(storage: Storage, programme: str, village: str, actor_id: int | None = None) -> None:
@@ -78,20 +85,33 @@ async def leave(storage: Storage, programme: str, village: str, actor_id: int | 
         raise AdminProblem("admin.not_member", village=village, programme=programme)
 
 
-async def set_role(storage: Storage, partner: str, village: str, role: str, programme: str | None = None, *,
-                   remove: bool = False, actor_id: int | None = None) -> bool:
+async def set_role(
+    storage: Storage,
+    partner: str,
+    village: str,
+    role: str,
+    programme: str | None = None,
+    *,
+    remove: bool = False,
+    actor_id: int | None = None,
+) -> bool:
     """Add (or remove) a role; False when there was nothing to change."""
     if role not in PARTNER_ROLES:
         raise AdminProblem("admin.partner_role", roles=", ".join(PARTNER_ROLES))
-    args = (await _partner(storage, partner), await _village(storage, village), role,
-            await _programme(storage, programme))
+    args = (
+        await _partner(storage, partner),
+        await _village(storage, village),
+        role,
+        await _programme(storage, programme),
+    )
     if remove:
         return await storage.partners.remove_role(*args, actor_id=actor_id)
     return await storage.partners.add_role(*args, actor_id=actor_id)
 
 
-async def assign_coordinator(storage: Storage, telegram_id: int, partner: str | None, programmes: list[str] = (),
-                             actor_id: int | None = None) -> None:
+async def assign_coordinator(
+    storage: Storage, telegram_id: int, partner: str | None, programmes: list[str] = (), actor_id: int | None = None
+) -> None:
     """A coordinator's partner and programme scopes (replacing earlier ones); partner None: none."""
     user = await storage.users.get(telegram_id)
     if user is None or user.role is not Role.KOORDINATOR:
@@ -99,12 +119,14 @@ async def assign_coordinator(storage: Storage, telegram_id: int, partner: str | 
     if partner is None and programmes:
         raise AdminProblem("admin.scope_needs_partner")
     codes = [await _programme(storage, p) for p in programmes]
-    await storage.partners.set_user_partner(telegram_id, partner and await _partner(storage, partner), codes,
-                                            actor_id=actor_id)
+    await storage.partners.set_user_partner(
+        telegram_id, partner and await _partner(storage, partner), codes, actor_id=actor_id
+    )
 
 
-async def invitation_partner(storage: Storage, role: Role, partner: str | None,
-                             programme: str | None) -> tuple[str, str | None] | None:
+async def invitation_partner(
+    storage: Storage, role: Role, partner: str | None, programme: str | None
+) -> tuple[str, str | None] | None:
     """The (partner, programme) a coordinator invitation carries, checked."""
     if partner is None:
         if programme:
@@ -115,14 +137,17 @@ async def invitation_partner(storage: Storage, role: Role, partner: str | None,
     return await _partner(storage, partner), await _programme(storage, programme)
 
 
-async def import_targets(storage: Storage, forms: Mapping[str, FormSpec], text: str, *,
-                         actor_id: int | None = None, source: str = "") -> list[TargetRow]:
+async def import_targets(
+    storage: Storage, forms: Mapping[str, FormSpec], text: str, *, actor_id: int | None = None, source: str = ""
+) -> list[TargetRow]:
     """Parse and check the whole file, then import it in one transaction (raises TargetsInvalid)."""
     programmes = await storage.partners.programmes()
     members = await storage.partners.memberships()
-    catalogue = target_catalogue({p.code: p.forms for p in programmes}, forms,
-                                 {p.code: [m.village_code for m in members if m.programme_code == p.code]
-                                  for p in programmes})
+    catalogue = target_catalogue(
+        {p.code: p.forms for p in programmes},
+        forms,
+        {p.code: [m.village_code for m in members if m.programme_code == p.code] for p in programmes},
+    )
     rows = parse_targets_csv(text, catalogue)
     await storage.partners.import_targets(rows, actor_id=actor_id, source=source)
     return rows

@@ -1,4 +1,5 @@
 """Admin commands: villages, posyandu, invitations, users, audit."""
+
 from __future__ import annotations
 
 import sys
@@ -81,8 +82,9 @@ async def posyandu_add(args, settings: Settings) -> int:
             return fail(f"village {args.village} is not known; import the villages first")
         if not args.name.strip() or len(args.name) > 100:
             return fail("the name must be 1 to 100 characters")
-        if any(p.name.lower() == " ".join(args.name.split()).lower()
-               for p in await storage.areas.posyandu_in(args.village)):
+        if any(
+            p.name.lower() == " ".join(args.name.split()).lower() for p in await storage.areas.posyandu_in(args.village)
+        ):
             return fail(f"village {args.village} already has a posyandu named {args.name!r}")
         posyandu = await storage.areas.add_posyandu(args.village, args.name)
         await storage.audit.log("posyandu.add", subject=str(posyandu.id), village=args.village)
@@ -103,16 +105,16 @@ async def invite_create(args, settings: Settings) -> int:
     async with opened(settings) as storage:
         role = Role(args.role)
         try:
-            scope = await invitation_scope(storage, role, args.village, args.regency, args.posyandu,
-                                           programme_scope=bool(args.programme))
+            scope = await invitation_scope(
+                storage, role, args.village, args.regency, args.posyandu, programme_scope=bool(args.programme)
+            )
             partner = await invitation_partner(storage, role, args.partner, args.programme)
         except AdminProblem as problem:
             return fail(str(problem))
         username = args.bot_username or await storage.meta.get("bot_username")
         if args.links and not username:
             return fail("the bot's username is not known yet: run the bot once or pass --bot-username")
-        codes = await storage.users.create_invitations(role, scope, count=args.count, days=args.days,
-                                                       partner=partner)
+        codes = await storage.users.create_invitations(role, scope, count=args.count, days=args.days, partner=partner)
     for code in codes:
         print(f"{code} {deep_link(username, code)}" if args.links else code)
     return 0
@@ -140,6 +142,8 @@ async def users_deactivate(args, settings: Settings) -> int:
 async def audit_list(args, settings: Settings) -> int:
     async with opened(settings) as storage:
         for e in reversed(await storage.audit.recent(limit=args.limit, action=args.action)):
-            print(f"{e.at.isoformat()}\t{e.action}\t{e.actor_id or 'cli'}\t{e.actor_role or '-'}\t{e.subject}\t"
-                  f"{e.details}")
+            print(
+                f"{e.at.isoformat()}\t{e.action}\t{e.actor_id or 'cli'}\t{e.actor_role or '-'}\t{e.subject}\t"
+                f"{e.details}"
+            )
     return 0

@@ -1,5 +1,6 @@
 """/start: registering with an invitation code (typed, or from a t.me deep link). While the bot
 waits for the code, the person's ``sessions`` row says so (kind ``registration``)."""
+
 from __future__ import annotations
 
 from conversations.kinds import FormKind
@@ -29,8 +30,9 @@ REGISTRATION = RegistrationKind()
 
 async def start(turn: Turn) -> None:
     if turn.person is not None:
-        return await turn.chat.send(turn.t("start.welcome_back", name=turn.person.name) + "\n\n"
-                                    + help_text(turn.language, turn.person.role))
+        return await turn.chat.send(
+            turn.t("start.welcome_back", name=turn.person.name) + "\n\n" + help_text(turn.language, turn.person.role)
+        )
     if turn.input.args:
         return await _try_code(turn, turn.input.args[0])
     await _wait_for_code(turn)
@@ -39,9 +41,18 @@ async def start(turn: Turn) -> None:
 
 async def _wait_for_code(turn: Turn) -> None:
     current = await turn.services.storage.reports.session(turn.input.user_id)
-    await turn.services.storage.reports.save_session(Session(
-        telegram_id=turn.input.user_id, kind=KIND, draft_id=None, cursor=None, mode="choose", wrong_tries=0,
-        pending={}, nonce=(current.nonce + 1) if current else 1))
+    await turn.services.storage.reports.save_session(
+        Session(
+            telegram_id=turn.input.user_id,
+            kind=KIND,
+            draft_id=None,
+            cursor=None,
+            mode="choose",
+            wrong_tries=0,
+            pending={},
+            nonce=(current.nonce + 1) if current else 1,
+        )
+    )
 
 
 async def _try_code(turn: Turn, code: str) -> None:
@@ -69,5 +80,9 @@ async def _welcome(turn: Turn) -> str:
         if entry.posyandu_id:
             name = f"{(await areas.posyandu(entry.posyandu_id)).name}, {name}"
         places.append(name)
-    return turn.t("start.registered", name=account.name, role=turn.t(f"role.{account.role.value}"),
-                  places=", ".join(places) or "—")
+    return turn.t(
+        "start.registered",
+        name=account.name,
+        role=turn.t(f"role.{account.role.value}"),
+        places=", ".join(places) or "—",
+    )

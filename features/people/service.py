@@ -1,4 +1,5 @@
 """Administration used by both the command line and the admin chat commands."""
+
 from __future__ import annotations
 
 from domain.models import ScopeEntry
@@ -8,8 +9,14 @@ from domain.roles import VILLAGE_ROLES, Role
 from storage import Storage
 
 
-async def invitation_scope(storage: Storage, role: Role, villages: list[str], regency: str | None = None,
-                           posyandu_ids: list[int] = (), programme_scope: bool = False) -> list[ScopeEntry]:
+async def invitation_scope(
+    storage: Storage,
+    role: Role,
+    villages: list[str],
+    regency: str | None = None,
+    posyandu_ids: list[int] = (),
+    programme_scope: bool = False,
+) -> list[ScopeEntry]:
     """Check what an invitation for ``role`` should cover and turn it into scope entries.
     ``programme_scope``: a koordinator whose villages come from a partner's programme (may be none here)."""
     if role is Role.ADMIN:

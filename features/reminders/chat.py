@@ -1,6 +1,7 @@
 """/pengingat: a person's own open deadlines (reporters), the village's missing reports
 (perangkat desa), completeness and "/pengingat kirim" to start a reminder round now
 (coordinators, admins). The reminder's "fill it in now" button is the report feature's."""
+
 from __future__ import annotations
 
 import logging
@@ -54,8 +55,14 @@ async def own_deadlines(context: BotContext):
     services, account = context.services, context.account
     villages = await _villages(context)
     posyandu = [p for v in villages for p in await services.storage.areas.posyandu_in(v.code)]
-    items = planner.deadlines(services.clock.now(), account, villages, list(services.forms.values()), posyandu,
-                              await _submitted(context, villages))
+    items = planner.deadlines(
+        services.clock.now(),
+        account,
+        villages,
+        list(services.forms.values()),
+        posyandu,
+        await _submitted(context, villages),
+    )
     return messages.render_deadlines(context.language, items, list(services.forms))
 
 
@@ -86,8 +93,16 @@ async def coordinator_status(context: BotContext) -> Html:
     forms = planner.report_forms(services.forms.values())
     places = [p for p in await services.storage.reminders.posyandu() if p.village_code in {v.code for v in villages}]
     now = services.clock.now()
-    rows = [planner.completeness(v, [p for p in places if p.village_code == v.code], forms, submitted,
-                                 planner.season_period(local_now(now, v.timezone).date())) for v in villages]
+    rows = [
+        planner.completeness(
+            v,
+            [p for p in places if p.village_code == v.code],
+            forms,
+            submitted,
+            planner.season_period(local_now(now, v.timezone).date()),
+        )
+        for v in villages
+    ]
     unreachable = planner.unreachable_in(villages, await services.storage.reminders.people())
     text = messages.completeness_text(context.language, rows, unreachable, context.t("reminder.status_header"))
     return Html(text + "\n\n" + context.t("reminder.send_hint"))

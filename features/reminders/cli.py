@@ -1,5 +1,6 @@
 """remind --now [--village CODE]: a reminder round from the command line (same as a
 coordinator's /pengingat kirim); prints how many were sent, skipped and failed."""
+
 from __future__ import annotations
 
 import sys
@@ -16,8 +17,13 @@ from runtime.settings import Settings
 def add_parsers(commands) -> None:
     remind = commands.add_parser("remind", help="send the reminders that are due now (a reminder round)")
     remind.add_argument("--now", action="store_true", required=True, help="run a round now")
-    remind.add_argument("--village", action="append", default=[], metavar="CODE",
-                        help="only this village (or area code); may be given several times")
+    remind.add_argument(
+        "--village",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="only this village (or area code); may be given several times",
+    )
     remind.set_defaults(handler=remind_now)
 
 
@@ -29,8 +35,12 @@ async def remind_now(args, settings: Settings) -> int:
             if not await services.storage.areas.area_exists(code):
                 print(f"lapordesa: area {code} is not known; nothing was sent", file=sys.stderr)
                 return 1
-        async with ExtBot(token, base_url=settings.telegram_api_base_url, base_file_url=settings.file_url,
-                          rate_limiter=TelegramLimiter()) as bot:  # paced like the running bot's rounds
+        async with ExtBot(
+            token,
+            base_url=settings.telegram_api_base_url,
+            base_file_url=settings.file_url,
+            rate_limiter=TelegramLimiter(),
+        ) as bot:  # paced like the running bot's rounds
             result = await run_round(services, bot, villages=args.village or None, manual=True)
     finally:
         await services.storage.close()

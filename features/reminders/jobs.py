@@ -9,6 +9,7 @@ second bot process never sends it twice. A claim left by a round that died is fr
 after a few minutes. At most one message per chat per round (Telegram allows about one a
 second per chat); the rest waits for the next round.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,10 +45,10 @@ MAX_OWN_WAIT = 60.0
 
 @dataclass
 class RoundResult:
-    sent: int = 0        # messages delivered
-    skipped: int = 0     # due but held back: busy, unreachable, claimed by another round, or flood-deferred
-    failed: int = 0      # errors (blocked, bad chat, network, flood limit after retries)
-    retry: int = 0       # of the failed: left in the sent-log to be tried again next round
+    sent: int = 0  # messages delivered
+    skipped: int = 0  # due but held back: busy, unreachable, claimed by another round, or flood-deferred
+    failed: int = 0  # errors (blocked, bad chat, network, flood limit after retries)
+    retry: int = 0  # of the failed: left in the sent-log to be tried again next round
     quiet: tuple[time, time] | None = None  # the quiet hours, when they hold in every village of the round
 
     def __str__(self) -> str:
@@ -68,20 +69,32 @@ async def gather_inputs(services: Services, villages: Iterable[str] | None = Non
     periods = {str(p) for v in chosen for p in planner.candidate_periods(planner.local_now(now, v.timezone).date())}
     digest = None
     if not manual:
-        digest = DigestSchedule(settings.digest_weekday, planner.parse_hhmm(settings.digest_time),
-                                settings.default_timezone)
+        digest = DigestSchedule(
+            settings.digest_weekday, planner.parse_hhmm(settings.digest_time), settings.default_timezone
+        )
     return Inputs(
-        now=now, villages=chosen, forms=list(services.forms.values()),
+        now=now,
+        villages=chosen,
+        forms=list(services.forms.values()),
         posyandu=[p for p in await storage.reminders.posyandu() if p.village_code in codes],
         people=await storage.reminders.people(),
         submitted=await storage.reminders.submissions(periods),
         done=await storage.reminders.done_keys(),
         busy=await storage.reports.busy_people(BUSY_IDLE),
-        digest=digest, manual=manual, quiet=settings.quiet_window)
+        digest=digest,
+        manual=manual,
+        quiet=settings.quiet_window,
+    )
 
 
-async def run_round(services: Services, bot: Bot, villages: Iterable[str] | None = None, *, manual: bool = False,
-                    retries: int | None = None) -> RoundResult:
+async def run_round(
+    services: Services,
+    bot: Bot,
+    villages: Iterable[str] | None = None,
+    *,
+    manual: bool = False,
+    retries: int | None = None,
+) -> RoundResult:
     """Send what is due now. ``villages`` (area codes) limits the round, as for a coordinator;
     ``manual`` also reminds about open reports when no scheduled reminder is active (once a day)."""
     inputs = await gather_inputs(services, villages, manual=manual)
@@ -123,11 +136,19 @@ def _one_per_chat(plan: Plan) -> list[Batch]:
     return out
 
 
-async def _deliver(services: Services, bot: Bot, batch: Batch, owner: str, forms_order: list[str],
-                   result: RoundResult, flooded: asyncio.Event, retries: int) -> None:
+async def _deliver(
+    services: Services,
+    bot: Bot,
+    batch: Batch,
+    owner: str,
+    forms_order: list[str],
+    result: RoundResult,
+    flooded: asyncio.Event,
+    retries: int,
+) -> None:
     log_ = services.storage.reminders
     user_id, kind = batch.user.telegram_id, batch.messages[0].kind
-    keys = await log_.claim(batch.keys[:messages.MAX_BUTTONS], user_id, kind, owner)
+    keys = await log_.claim(batch.keys[: messages.MAX_BUTTONS], user_id, kind, owner)
     if not keys:
         result.skipped += 1  # another round or process has it
         return
@@ -202,6 +223,15 @@ def schedule_reminders(application: Application, *, first: float = 0.5) -> Job:
     services: Services = application.bot_data[SERVICES_KEY]
     interval = services.settings.reminder_check_minutes * 60
     return application.job_queue.run_repeating(
-        tick, interval=interval, first=first, name=TICK_JOB_ID,
-        job_kwargs={"id": TICK_JOB_ID, "replace_existing": True, "misfire_grace_time": interval,
-                    "coalesce": True, "max_instances": 1})
+        tick,
+        interval=interval,
+        first=first,
+        name=TICK_JOB_ID,
+        job_kwargs={
+            "id": TICK_JOB_ID,
+            "replace_existing": True,
+            "misfire_grace_time": interval,
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )

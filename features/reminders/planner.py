@@ -24,6 +24,7 @@ Rules (all times are the village's local time; coordinators use the default zone
   any open, unsubmitted report of the month just ended when no scheduled reminder is active,
   at most once a day.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -49,20 +50,20 @@ SubmittedMap = Mapping[tuple[str, int, str], datetime]  # (form, posyandu, perio
 # -- inputs -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DigestSchedule:
-    weekday: int          # 0 = Sunday ... 6 = Saturday
+    weekday: int  # 0 = Sunday ... 6 = Saturday
     at: time
-    timezone: str         # coordinators' zone (the default zone)
+    timezone: str  # coordinators' zone (the default zone)
 
 
 @dataclass(frozen=True)
 class Inputs:
-    now: datetime                                # timezone-aware (UTC)
+    now: datetime  # timezone-aware (UTC)
     villages: Sequence[Village]
-    forms: Sequence[FormSpec]                    # report forms only are used
+    forms: Sequence[FormSpec]  # report forms only are used
     posyandu: Sequence[Posyandu]
     people: Sequence[User]
     submitted: SubmittedMap = field(default_factory=dict)
-    done: Set[str] = frozenset()                 # keys sent, failed for good, or being sent
+    done: Set[str] = frozenset()  # keys sent, failed for good, or being sent
     busy: Set[int] = frozenset()
     digest: DigestSchedule | None = None
     manual: bool = False
@@ -78,9 +79,9 @@ class Reminder:
     posyandu: Posyandu
     village: Village
     period: Period
-    step: str              # "D-3", "D-1", "D-0" or "now-YYYYMMDD" (manual round)
+    step: str  # "D-3", "D-1", "D-0" or "now-YYYYMMDD" (manual round)
     due: date
-    days_left: int         # negative: days late
+    days_left: int  # negative: days late
 
     kind = "remind"
 
@@ -128,7 +129,7 @@ class Digest:
     key: str
     user: User
     week: str
-    day: date              # the digest's scheduled (local) date
+    day: date  # the digest's scheduled (local) date
     villages: tuple[Completeness, ...]
     unreachable: tuple[User, ...]
 
@@ -141,12 +142,13 @@ Message = Reminder | Escalation | Digest
 @dataclass(frozen=True)
 class Held:
     message: Message
-    reason: str            # "busy" | "unreachable"
+    reason: str  # "busy" | "unreachable"
 
 
 @dataclass(frozen=True)
 class Batch:
     """What one person gets in one message this round (several reminders travel together)."""
+
     user: User
     messages: tuple[Message, ...]
 
@@ -233,8 +235,11 @@ def report_forms(forms: Iterable[FormSpec]) -> list[FormSpec]:
 
 def reporters(form: FormSpec, posyandu: Posyandu, people: Iterable[User]) -> list[User]:
     """Active people who report this form for this posyandu."""
-    return [u for u in people
-            if u.active and u.role in form.roles and u.role is not Role.ADMIN and u.covers_posyandu(posyandu)]
+    return [
+        u
+        for u in people
+        if u.active and u.role in form.roles and u.role is not Role.ADMIN and u.covers_posyandu(posyandu)
+    ]
 
 
 def people_by_village(people: Sequence[User], village_codes: Iterable[str]) -> dict[str, list[User]]:
@@ -277,8 +282,9 @@ def active_step(form: FormSpec, period: Period, now_local: datetime) -> tuple[in
 # -- the plan -----------------------------------------------------------------------------------
 def all_quiet(inputs: Inputs) -> bool:
     """Whether it is quiet time in every village of the round (so it can send nothing now)."""
-    return bool(inputs.villages) and all(is_quiet(local_now(inputs.now, v.timezone), inputs.quiet)
-                                         for v in inputs.villages)
+    return bool(inputs.villages) and all(
+        is_quiet(local_now(inputs.now, v.timezone), inputs.quiet) for v in inputs.villages
+    )
 
 
 def plan(inputs: Inputs) -> Plan:
@@ -312,8 +318,14 @@ def plan(inputs: Inputs) -> Plan:
     return result
 
 
-def _reminders(inputs: Inputs, village: Village, places: list[Posyandu], people: list[User],
-               forms: list[FormSpec], now_local: datetime) -> list[Reminder]:
+def _reminders(
+    inputs: Inputs,
+    village: Village,
+    places: list[Posyandu],
+    people: list[User],
+    forms: list[FormSpec],
+    now_local: datetime,
+) -> list[Reminder]:
     today, out = now_local.date(), []
     for form in forms:
         for period in candidate_periods(today):
@@ -328,14 +340,31 @@ def _reminders(inputs: Inputs, village: Village, places: list[Posyandu], people:
                     name = _step_for(inputs, form, place, period, user, step, today)
                     if name is None:
                         continue
-                    out.append(Reminder(key=remind_key(form.id, place.id, period, name, user.telegram_id),
-                                        user=user, form=form, posyandu=place, village=village, period=period,
-                                        step=name, due=due, days_left=(due - today).days))
+                    out.append(
+                        Reminder(
+                            key=remind_key(form.id, place.id, period, name, user.telegram_id),
+                            user=user,
+                            form=form,
+                            posyandu=place,
+                            village=village,
+                            period=period,
+                            step=name,
+                            due=due,
+                            days_left=(due - today).days,
+                        )
+                    )
     return out
 
 
-def _step_for(inputs: Inputs, form: FormSpec, place: Posyandu, period: Period, user: User,
-              step: tuple[int, datetime] | None, today: date) -> str | None:
+def _step_for(
+    inputs: Inputs,
+    form: FormSpec,
+    place: Posyandu,
+    period: Period,
+    user: User,
+    step: tuple[int, datetime] | None,
+    today: date,
+) -> str | None:
     """The reminder's step name, or None when nothing is due for this person now."""
     if step is not None:
         name = f"D-{step[0]}"
@@ -349,8 +378,14 @@ def _step_for(inputs: Inputs, form: FormSpec, place: Posyandu, period: Period, u
     return None
 
 
-def _escalations(inputs: Inputs, village: Village, places: list[Posyandu], people: list[User],
-                 forms: list[FormSpec], now_local: datetime) -> list[Escalation]:
+def _escalations(
+    inputs: Inputs,
+    village: Village,
+    places: list[Posyandu],
+    people: list[User],
+    forms: list[FormSpec],
+    now_local: datetime,
+) -> list[Escalation]:
     today = now_local.date()
     groups: dict[tuple[Period, date], list[FormSpec]] = defaultdict(list)
     for form in forms:
@@ -366,13 +401,26 @@ def _escalations(inputs: Inputs, village: Village, places: list[Posyandu], peopl
         if not missing:
             continue
         for official in officials:
-            out.append(Escalation(key=escalate_key(village.code, period, due, official.telegram_id), user=official,
-                                  village=village, period=period, due=due, missing=tuple(missing)))
+            out.append(
+                Escalation(
+                    key=escalate_key(village.code, period, due, official.telegram_id),
+                    user=official,
+                    village=village,
+                    period=period,
+                    due=due,
+                    missing=tuple(missing),
+                )
+            )
     return out
 
 
-def missing_reports(forms: Sequence[FormSpec], places: Sequence[Posyandu], period: Period,
-                    submitted: SubmittedMap, people: Sequence[User]) -> list[Missing]:
+def missing_reports(
+    forms: Sequence[FormSpec],
+    places: Sequence[Posyandu],
+    period: Period,
+    submitted: SubmittedMap,
+    people: Sequence[User],
+) -> list[Missing]:
     """Reports of ``period`` not submitted yet, by posyandu then form, with who should send them."""
     out = []
     for place in sorted(places, key=lambda p: (p.name.lower(), p.id)):
@@ -393,8 +441,12 @@ def digest_moment(schedule: DigestSchedule, now: datetime) -> datetime:
     return moment if moment <= local else moment - timedelta(days=7)
 
 
-def _digests(inputs: Inputs, forms: list[FormSpec], by_village: Mapping[str, list[Posyandu]],
-             local_people: Mapping[str, list[User]]) -> list[Digest]:
+def _digests(
+    inputs: Inputs,
+    forms: list[FormSpec],
+    by_village: Mapping[str, list[Posyandu]],
+    local_people: Mapping[str, list[User]],
+) -> list[Digest]:
     schedule = inputs.digest
     local = local_now(inputs.now, schedule.timezone)
     moment = digest_moment(schedule, inputs.now)
@@ -408,16 +460,33 @@ def _digests(inputs: Inputs, forms: list[FormSpec], by_village: Mapping[str, lis
         villages = [v for v in inputs.villages if user.covers_village(v.code)]
         if not villages:
             continue
-        rows = tuple(completeness(v, by_village.get(v.code, []), forms, inputs.submitted,
-                                  season_period(local_now(inputs.now, v.timezone).date())) for v in villages)
+        rows = tuple(
+            completeness(
+                v,
+                by_village.get(v.code, []),
+                forms,
+                inputs.submitted,
+                season_period(local_now(inputs.now, v.timezone).date()),
+            )
+            for v in villages
+        )
         people = list({u.telegram_id: u for v in villages for u in local_people[v.code]}.values())
-        out.append(Digest(key=digest_key(user.telegram_id, week), user=user, week=week, day=moment.date(), villages=rows,
-                          unreachable=tuple(unreachable_in(villages, people))))
+        out.append(
+            Digest(
+                key=digest_key(user.telegram_id, week),
+                user=user,
+                week=week,
+                day=moment.date(),
+                villages=rows,
+                unreachable=tuple(unreachable_in(villages, people)),
+            )
+        )
     return out
 
 
-def completeness(village: Village, places: Sequence[Posyandu], forms: Sequence[FormSpec],
-                 submitted: SubmittedMap, period: Period) -> Completeness:
+def completeness(
+    village: Village, places: Sequence[Posyandu], forms: Sequence[FormSpec], submitted: SubmittedMap, period: Period
+) -> Completeness:
     """Expected reports (active posyandu x report forms) and how many came, on time or late.
     Only expected reports are counted, so the rate never exceeds 100%."""
     expected = [(f, p) for f in report_forms(forms) for p in places if p.active and p.village_code == village.code]
@@ -436,9 +505,14 @@ def completeness(village: Village, places: Sequence[Posyandu], forms: Sequence[F
 
 def unreachable_in(villages: Sequence[Village], people: Sequence[User]) -> list[User]:
     codes = [v.code for v in villages]
-    return sorted((u for u in people if u.active and not u.reachable and u.role is not Role.ADMIN
-                   and any(u.covers_village(c) for c in codes)),
-                  key=lambda u: (u.name.lower(), u.telegram_id))
+    return sorted(
+        (
+            u
+            for u in people
+            if u.active and not u.reachable and u.role is not Role.ADMIN and any(u.covers_village(c) for c in codes)
+        ),
+        key=lambda u: (u.name.lower(), u.telegram_id),
+    )
 
 
 # -- a person's own deadlines (/pengingat) ------------------------------------------------------
@@ -452,8 +526,14 @@ class Deadline:
     submitted: bool
 
 
-def deadlines(now: datetime, user: User, villages: Sequence[Village], forms: Sequence[FormSpec],
-              posyandu: Sequence[Posyandu], submitted: SubmittedMap) -> list[Deadline]:
+def deadlines(
+    now: datetime,
+    user: User,
+    villages: Sequence[Village],
+    forms: Sequence[FormSpec],
+    posyandu: Sequence[Posyandu],
+    submitted: SubmittedMap,
+) -> list[Deadline]:
     """The reports this person should send that are open now (not locked), soonest due first."""
     zones = {v.code: v.timezone for v in villages}
     out = []
@@ -466,6 +546,9 @@ def deadlines(now: datetime, user: User, villages: Sequence[Village], forms: Seq
                 continue
             for period in form.schedule.reportable(today):
                 due = form.schedule.due(period)
-                out.append(Deadline(form, place, period, due, (due - today).days,
-                                    (form.id, place.id, str(period)) in submitted))
+                out.append(
+                    Deadline(
+                        form, place, period, due, (due - today).days, (form.id, place.id, str(period)) in submitted
+                    )
+                )
     return sorted(out, key=lambda d: (d.due, d.posyandu.name.lower(), d.form.id))

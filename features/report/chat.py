@@ -1,6 +1,7 @@
 """/lapor: choose the form, period and posyandu, then the engine asks the questions; submit
 makes the period's report or a new revision of it, and the person gets a short receipt.
 A reminder's "fill it in now" button opens the report with everything already chosen."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -26,6 +27,7 @@ KIND = "report"
 
 class ReportChoice(BaseModel):
     """What a person chose so far in /lapor's menus (session mode ``choose``)."""
+
     form: str | None = None
     posyandu: str | None = None
     period: str | None = None
@@ -36,8 +38,16 @@ class ReportChoice(BaseModel):
 
 
 def _choosing(turn: Turn, nonce: int, choice: ReportChoice | None = None) -> Session:
-    return Session(telegram_id=turn.input.user_id, kind=KIND, draft_id=None, cursor=None, mode="choose",
-                   wrong_tries=0, pending=(choice or ReportChoice()).model_dump(exclude_none=True), nonce=nonce)
+    return Session(
+        telegram_id=turn.input.user_id,
+        kind=KIND,
+        draft_id=None,
+        cursor=None,
+        mode="choose",
+        wrong_tries=0,
+        pending=(choice or ReportChoice()).model_dump(exclude_none=True),
+        nonce=nonce,
+    )
 
 
 # -- choosing what to report --------------------------------------------------------------------
@@ -94,8 +104,9 @@ async def _advance(turn: Turn, session: Session) -> None:
     choice = ReportChoice.of(session)
     form = _pick(choice.form, {f.id: f for f in forms})
     if form is None:
-        return await _offer(turn, session, "report.choose_form",
-                            [(f.id, f.title.get(turn.language)) for f in forms], "f")
+        return await _offer(
+            turn, session, "report.choose_form", [(f.id, f.title.get(turn.language)) for f in forms], "f"
+        )
     place = _pick(choice.posyandu, {str(p.id): p for p in posyandu})
     if place is None:
         return await _offer(turn, session, "report.choose_posyandu", [(str(p.id), p.name) for p in posyandu], "y")
@@ -181,7 +192,8 @@ async def open_from_reminder(turn: Turn) -> None:
     form, place, period = target
     today = await services.today_in(place.village_code)
     if today > form.schedule.locks_after(period) and not await services.storage.reports.unlocked(
-            form.id, place.id, str(period)):
+        form.id, place.id, str(period)
+    ):
         return await turn.chat.ack(turn.t("reminder.locked"), alert=True)
     await turn.chat.ack()
     current = await services.storage.reports.session(account.telegram_id)
@@ -191,7 +203,12 @@ async def open_from_reminder(turn: Turn) -> None:
 
 async def _reminder_target(turn: Turn, button: Callback | None) -> tuple[FormSpec, Posyandu, Period] | None:
     account, forms = turn.person, list(turn.services.forms.values())
-    if button is None or account is None or button.nonce >= len(forms) or (posyandu_id := button.id(button.action)) is None:
+    if (
+        button is None
+        or account is None
+        or button.nonce >= len(forms)
+        or (posyandu_id := button.id(button.action)) is None
+    ):
         return None
     form = forms[button.nonce]
     try:
@@ -208,16 +225,21 @@ async def _reminder_target(turn: Turn, button: Callback | None) -> tuple[FormSpe
 async def _run(turn: Turn, session: Session, draft: Draft) -> Run:
     form = turn.services.forms[draft.form_id]
     title, frame, village = await _frame(turn, form, draft.posyandu_id, draft.period)
-    return Run(form=form, draft=draft, session=session, context=frame, title=title, kind=REPORT,
-               today=await turn.services.today_in(village))
+    return Run(
+        form=form,
+        draft=draft,
+        session=session,
+        context=frame,
+        title=title,
+        kind=REPORT,
+        today=await turn.services.today_in(village),
+    )
 
 
-async def _frame(turn: Turn, form: FormSpec, posyandu_id: int, period_text: str
-                 ) -> tuple[str, formflow.Context, str]:
+async def _frame(turn: Turn, form: FormSpec, posyandu_id: int, period_text: str) -> tuple[str, formflow.Context, str]:
     """The title a report is shown under, what its rules see (last month's values), its village."""
     period = Period.parse(period_text)
-    place, previous = await turn.services.storage.reports.posyandu_with_latest(form.id, posyandu_id,
-                                                                               str(period.prev()))
+    place, previous = await turn.services.storage.reports.posyandu_with_latest(form.id, posyandu_id, str(period.prev()))
     title = f"{form.title.get(turn.language)} · {place.name} · {period.label(turn.language)}"
     return title, formflow.Context(prev=previous or {}, month=period.month), place.village_code
 
@@ -243,12 +265,14 @@ class ReportKind(FormKind):
         place = await services.storage.areas.posyandu(draft.posyandu_id)
         period = Period.parse(draft.period)
         if not run.form.schedule.is_open(period, run.today) and not await services.storage.reports.unlocked(
-                run.form.id, place.id, draft.period):
+            run.form.id, place.id, draft.period
+        ):
             return await turn.chat.send(turn.t("report.locked"))
         answers, _ = formflow.prune(run.form, run.answers, run.context)
         try:
-            result = await services.storage.reports.submit(draft, turn.account, place.village_code, answers,
-                                                           update_id=turn.input.update_id)
+            result = await services.storage.reports.submit(
+                draft, turn.account, place.village_code, answers, update_id=turn.input.update_id
+            )
         except AlreadySubmitted:
             return
         await turn.chat.send(receipt(turn, run.form, run.title, run.context, answers, result.revision))
@@ -273,8 +297,9 @@ async def send_receipt_again(turn: Turn, submitted: SubmittedBy) -> None:
     await turn.chat.send(receipt(turn, form, title, frame, submitted.answers, submitted.revision))
 
 
-def receipt(turn: Turn, form: FormSpec, title: str, frame: formflow.Context, answers: dict[str, Any],
-            revision: int) -> Html:
+def receipt(
+    turn: Turn, form: FormSpec, title: str, frame: formflow.Context, answers: dict[str, Any], revision: int
+) -> Html:
     lang, previous = turn.language, frame.prev
     lines = [turn.t("report.sent", title=title, revision=revision)]
     for question in (q for q in form.questions if q.key and q.id in answers):

@@ -1,4 +1,5 @@
 """Coordinator commands outside conversations: /buka reopens a locked report."""
+
 from __future__ import annotations
 
 from telegram import Update
@@ -28,8 +29,16 @@ async def unlock_command(update: Update, context: BotContext) -> None:
         await message.reply_html(context.t("unlock.usage"))
         return
     for form in forms:
-        until = await services.storage.reports.unlock(form.id, posyandu.id, str(period), context.account,
-                                                      days=UNLOCK_DAYS)
+        until = await services.storage.reports.unlock(
+            form.id, posyandu.id, str(period), context.account, days=UNLOCK_DAYS
+        )
     local = until.astimezone(services.default_zone)
-    await message.reply_html(context.t("unlock.done", posyandu=posyandu.name, period=period.label(context.language),
-                                       until=local.strftime("%d/%m/%Y %H.%M"), count=len(forms)))
+    await message.reply_html(
+        context.t(
+            "unlock.done",
+            posyandu=posyandu.name,
+            period=period.label(context.language),
+            until=local.strftime("%d/%m/%Y %H.%M"),
+            count=len(forms),
+        )
+    )

@@ -1,5 +1,6 @@
 """The message budget, with a fake clock: replies are never held, broadcasts are evenly spaced
 and fit into what the replies of the last second leave."""
+
 import asyncio
 from itertools import pairwise
 
@@ -48,7 +49,7 @@ async def test_broadcasts_are_evenly_spaced_with_no_burst(fake):
 
 async def test_broadcasts_wait_for_room_left_by_replies(fake):
     pacer = budget(fake)
-    for _ in range(29):   # 29 replies in this very moment
+    for _ in range(29):  # 29 replies in this very moment
         pacer.record()
     assert pacer.broadcast_delay() == pytest.approx(WINDOW)
     sent_at = await broadcast(pacer, fake)
@@ -60,7 +61,7 @@ async def test_a_reply_is_never_held(fake):
     pacer = budget(fake)
     for _ in range(100):
         pacer.record()
-    assert pacer.in_window() == 100 and fake.slept == []   # only broadcasts wait
+    assert pacer.in_window() == 100 and fake.slept == []  # only broadcasts wait
 
 
 async def test_the_window_forgets_what_is_older_than_a_second(fake):
@@ -96,6 +97,7 @@ async def test_the_limiter_paces_broadcasts_and_lets_replies_through(fake):
         async def call(*args, **kwargs):
             sent.append((kind, fake.now))
             return True
+
         return call
 
     for _ in range(5):
@@ -104,5 +106,5 @@ async def test_the_limiter_paces_broadcasts_and_lets_replies_through(fake):
     await limiter.process_request(recorder("answer"), (), {}, "answerCallbackQuery", {"callback_query_id": "1"}, None)
     assert [t for kind, t in sent if kind == "broadcast"] == pytest.approx([100.0, 100.1, 100.2, 100.3, 100.4])
     assert [kind for kind, _ in sent][-2:] == ["reply", "answer"] and sent[-1][1] == pytest.approx(100.4)
-    assert limiter.budget.in_window() == 6   # the answer to a button is not a message
+    assert limiter.budget.in_window() == 6  # the answer to a button is not a message
     await limiter.shutdown()

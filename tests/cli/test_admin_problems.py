@@ -1,5 +1,6 @@
 """AdminProblem: a catalogue key and its parameters, in English on the command line (the same
 text as ever) and in the person's language in the admin chat commands."""
+
 from __future__ import annotations
 
 import ast
@@ -25,39 +26,59 @@ from tests.support.harness import ADMIN_ID
 
 REPO = Path(__file__).resolve().parents[2]
 TYPES = "government, academia, civil_society, community, private_sector, international"
-ROLES = ("inisiator, advokator, katalisator, fasilitator, donatur, sumber_daya, penggerak, dinamisator, "
-         "komunikator, motivator, pembimbing, pengembang")
+ROLES = (
+    "inisiator, advokator, katalisator, fasilitator, donatur, sumber_daya, penggerak, dinamisator, "
+    "komunikator, motivator, pembimbing, pengembang"
+)
 
 # What the command line said before the texts moved to the catalogues, word for word.
 PROBLEMS = [
-    (lambda s: invitation_scope(s, Role.ADMIN, [SUKAMAJU]),
-     "an admin invitation covers everything: give no village, regency or posyandu"),
+    (
+        lambda s: invitation_scope(s, Role.ADMIN, [SUKAMAJU]),
+        "an admin invitation covers everything: give no village, regency or posyandu",
+    ),
     (lambda s: invitation_scope(s, Role.BIDAN, []), "a bidan invitation needs exactly one --village"),
-    (lambda s: invitation_scope(s, Role.KOORDINATOR, []),
-     "a koordinator invitation needs --village (several allowed) or --regency, no posyandu"),
+    (
+        lambda s: invitation_scope(s, Role.KOORDINATOR, []),
+        "a koordinator invitation needs --village (several allowed) or --regency, no posyandu",
+    ),
     (lambda s: invitation_scope(s, Role.KOORDINATOR, ["99.99"]), "area 99.99 is not known; import the villages first"),
-    (lambda s: invitation_scope(s, Role.BIDAN, ["99.99.99.2999"]),
-     "village 99.99.99.2999 is not known; import the villages first"),
-    (lambda s: invitation_scope(s, Role.BIDAN, [SUKAMAJU], posyandu_ids=[1]),
-     "a bidan covers the whole village: give no posyandu"),
-    (lambda s: invitation_scope(s, Role.KADER, [SUKAMAJU]),
-     "a kader invitation needs --posyandu (the id printed by 'posyandu add')"),
-    (lambda s: invitation_scope(s, Role.KADER, [SUKAMAJU], posyandu_ids=[998, 999]),
-     "posyandu 998, 999 is not in village 32.04.12.2001"),
-    (lambda s: save_partner(s, "Bad Code!", "civil_society", "X"),
-     "the partner code must be 1-20 of a-z, 0-9, _ and -, not 'bad code!'"),
+    (
+        lambda s: invitation_scope(s, Role.BIDAN, ["99.99.99.2999"]),
+        "village 99.99.99.2999 is not known; import the villages first",
+    ),
+    (
+        lambda s: invitation_scope(s, Role.BIDAN, [SUKAMAJU], posyandu_ids=[1]),
+        "a bidan covers the whole village: give no posyandu",
+    ),
+    (
+        lambda s: invitation_scope(s, Role.KADER, [SUKAMAJU]),
+        "a kader invitation needs --posyandu (the id printed by 'posyandu add')",
+    ),
+    (
+        lambda s: invitation_scope(s, Role.KADER, [SUKAMAJU], posyandu_ids=[998, 999]),
+        "posyandu 998, 999 is not in village 32.04.12.2001",
+    ),
+    (
+        lambda s: save_partner(s, "Bad Code!", "civil_society", "X"),
+        "the partner code must be 1-20 of a-z, 0-9, _ and -, not 'bad code!'",
+    ),
     (lambda s: save_partner(s, "ok", "civil_society", "  "), "the name must be 1 to 100 characters"),
     (lambda s: save_partner(s, "ok", "nope", "X"), f"type must be one of {TYPES}"),
     (lambda s: save_programme(s, forms(), "x", "X", ["rumah_tangga"]), "not a report form: rumah_tangga"),
-    (lambda s: save_programme(s, forms(), "b@d", "X"),
-     "the programme code must be 1-20 of a-z, 0-9, _ and -, not 'b@d'"),
+    (
+        lambda s: save_programme(s, forms(), "b@d", "X"),
+        "the programme code must be 1-20 of a-z, 0-9, _ and -, not 'b@d'",
+    ),
     (lambda s: join(s, "nope", SUKAMAJU, "2026-01"), "programme nope is not known"),
     (lambda s: join(s, "sehat", SUKAMAJU, "2026-13"), "the start month must be YYYY-MM, not '2026-13'"),
     (lambda s: leave(s, "miskin", "32.04.12.2002"), "village 32.04.12.2002 is not in programme miskin"),
     (lambda s: set_role(s, "baznas", SUKAMAJU, "sponsor"), f"role must be one of {ROLES}"),
     (lambda s: set_role(s, "nope", SUKAMAJU, "donatur"), "partner nope is not known"),
-    (lambda s: set_role(s, "baznas", "32.04.12.9999", "donatur"),
-     "village 32.04.12.9999 is not known; import the villages first"),
+    (
+        lambda s: set_role(s, "baznas", "32.04.12.9999", "donatur"),
+        "village 32.04.12.9999 is not known; import the villages first",
+    ),
     (lambda s: assign_coordinator(s, 424242, "baznas"), "424242 is not an active koordinator"),
     (lambda s: assign_coordinator(s, 2001, None, ["sehat"]), "a programme scope needs a partner"),
     (lambda s: invitation_partner(s, Role.KOORDINATOR, None, "sehat"), "--programme needs --partner"),

@@ -1,4 +1,5 @@
 """`python bot.py run` on a damaged database refuses to start, points to `restore`, exits != 0."""
+
 import pytest
 
 from storage import Storage
@@ -15,7 +16,7 @@ async def damaged_database(path, clock):
     data = bytearray(path.read_bytes())
     page = 4096
     assert len(data) > 4 * page
-    data[2 * page:4 * page] = b"\xa5" * (2 * page)  # pages 3 and 4: tables' contents, not the header
+    data[2 * page : 4 * page] = b"\xa5" * (2 * page)  # pages 3 and 4: tables' contents, not the header
     path.write_bytes(bytes(data))
 
 
@@ -26,8 +27,11 @@ async def test_run_refuses_a_damaged_database_and_points_to_restore(tmp_path, cl
         await damaged_database(database, clock)
     else:
         database.write_bytes(b"this is not a database " * 500)
-    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_PATH": database,
-           "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}  # never reached
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "DATABASE_PATH": database,
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+    }  # never reached
     result = run_cli(["run"], env, cwd=tmp_path, check=False, timeout=30)
     assert result.returncode != 0
     assert "database cannot be used" in result.stderr and "python bot.py restore" in result.stderr

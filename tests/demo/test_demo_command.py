@@ -2,6 +2,7 @@
 transcript read back. The guest registers with the code the demo prints, the kader opens a
 report and answers by typing and by pressing a numbered button, the coordinator downloads an
 export (saved in the demo folder), and `:q` stops the bot and the demo cleanly."""
+
 from __future__ import annotations
 
 import os
@@ -28,9 +29,16 @@ class Demo:
 
     def __init__(self, folder):
         self.process = subprocess.Popen(
-            [sys.executable, str(BOT), "demo", "--folder", str(folder)], cwd=REPO, env=clean_env({}),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            encoding="utf-8", start_new_session=True)  # its own group: nothing can outlive the test
+            [sys.executable, str(BOT), "demo", "--folder", str(folder)],
+            cwd=REPO,
+            env=clean_env({}),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            start_new_session=True,
+        )  # its own group: nothing can outlive the test
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.transcript: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -89,15 +97,21 @@ def test_chat_as_guest_kader_and_coordinator_then_quit(demo, tmp_path):
     demo.type("lima puluh", "52")
     if demo.wait_for(JUMP_OR_NEXT_QUESTION)[0] == "sudah benar":
         demo.type(":1")  # the history makes 52 a jump from last month: "Ya, benar"
-    demo.type(":1",      # Kembali
-              ":as koordinator", "/ekspor", ":1", ":3",
-              ":q", "this line is never read")
+    demo.type(
+        ":1",  # Kembali
+        ":as koordinator",
+        "/ekspor",
+        ":1",
+        ":3",
+        ":q",
+        "this line is never read",
+    )
     assert demo.finish() == 0
     text = demo.text
-    assert "Anda sekarang Tono" in text and "terdaftar" in text                      # registered with the code
-    assert "[1] Laporan Bulanan Literasi Kesehatan" in text                          # buttons as numbered text
+    assert "Anda sekarang Tono" in text and "terdaftar" in text  # registered with the code
+    assert "[1] Laporan Bulanan Literasi Kesehatan" in text  # buttons as numbered text
     assert "[2] Laporan Bulanan Posyandu" in text
-    assert "(S)?" in text and "dengan angka" in text and "(K)?" in text              # typed answers, wrong then right
+    assert "(S)?" in text and "dengan angka" in text and "(K)?" in text  # typed answers, wrong then right
     assert "Berapa jumlah balita di wilayah posyandu (S)?" in text.rsplit("[kader Siti] > :1", 1)[1]  # Kembali
     assert "Anda sekarang Budi (Koordinator)" in text
     saved = re.search(r"file disimpan: (\S+\.xlsx)", text)
@@ -111,4 +125,3 @@ def test_chat_as_guest_kader_and_coordinator_then_quit(demo, tmp_path):
     assert "Menghentikan bot" in text and "Sampai jumpa" in text and "never read" not in text
     log = (tmp_path / "demo" / "bot.log").read_text(encoding="utf-8")
     assert "Lapor Desa is running" in log and "Traceback" not in log and " ERROR " not in log
-

@@ -1,4 +1,5 @@
 """The demo's pure parts: the terminal's commands and rendering, and the made-up history."""
+
 from __future__ import annotations
 
 import random
@@ -15,13 +16,25 @@ from runtime.settings import REPO_DIR
 FORMS = load_forms(REPO_DIR / "forms")
 
 
-@pytest.mark.parametrize("line, command", [
-    ("/lapor", terminal.Send("/lapor")), ("  52 anak ", terminal.Send("52 anak")), ("", None), ("   ", None),
-    (":1", terminal.Press(1)), (": 12", terminal.Press(12)), (":q", terminal.Quit()), (":quit", terminal.Quit()),
-    (":as bidan", terminal.SwitchTo("bidan")), (":as  Koordinator", terminal.SwitchTo("koordinator")),
-    (":help", terminal.Help()), (":who", terminal.People()), (":as", terminal.Unknown(":as")),
-    (":xyz", terminal.Unknown(":xyz")),
-])
+@pytest.mark.parametrize(
+    "line, command",
+    [
+        ("/lapor", terminal.Send("/lapor")),
+        ("  52 anak ", terminal.Send("52 anak")),
+        ("", None),
+        ("   ", None),
+        (":1", terminal.Press(1)),
+        (": 12", terminal.Press(12)),
+        (":q", terminal.Quit()),
+        (":quit", terminal.Quit()),
+        (":as bidan", terminal.SwitchTo("bidan")),
+        (":as  Koordinator", terminal.SwitchTo("koordinator")),
+        (":help", terminal.Help()),
+        (":who", terminal.People()),
+        (":as", terminal.Unknown(":as")),
+        (":xyz", terminal.Unknown(":xyz")),
+    ],
+)
 def test_parse(line, command):
     assert terminal.parse(line) == command
 
@@ -35,7 +48,13 @@ def test_buttons_are_numbered_in_reading_order_one_row_per_line():
 def test_choose_person_by_role_alias_name_or_unique_prefix():
     people = [("kader", "cadre", "siti"), ("bidan", "midwife", "ani"), ("koordinator", "coordinator", "budi")]
     assert [terminal.choose_person(w, people) for w in ("bidan", "siti", "coordinator", "ko", "b", "x")] == [
-        1, 0, 2, 2, None, None]
+        1,
+        0,
+        2,
+        2,
+        None,
+        None,
+    ]
 
 
 @pytest.mark.parametrize("form_id", sorted(f.id for f in FORMS.values() if f.kind == "report"))

@@ -1,4 +1,5 @@
 """Parsing what people type into answer values, and showing values back."""
+
 from __future__ import annotations
 
 import math
@@ -18,23 +19,30 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 
 def question(type_: str, **fields) -> Question:
-    return Question.model_validate({"id": "q", "type": type_, "label": {"id": "Pertanyaan", "en": "Question"},
-                                    **fields})
+    return Question.model_validate(
+        {"id": "q", "type": type_, "label": {"id": "Pertanyaan", "en": "Question"}, **fields}
+    )
 
 
 COUNT = question("count")
 MEASURE = question("measure", unit="kg")
 YESNO = question("yesno")
-CHOICE = question("choice", options=[
-    {"id": "sendiri", "label": {"id": "Milik sendiri", "en": "Own"}},
-    {"id": "sewa", "label": {"id": "Sewa", "en": "Rented"}},
-    {"id": "lain", "label": {"id": "Lainnya", "en": "Other"}},
-])
-MULTI = question("multichoice", options=[
-    {"id": "air", "label": {"id": "Air bersih", "en": "Clean water"}},
-    {"id": "jamban", "label": {"id": "Jamban", "en": "Latrine"}},
-    {"id": "listrik", "label": {"id": "Listrik", "en": "Electricity"}},
-])
+CHOICE = question(
+    "choice",
+    options=[
+        {"id": "sendiri", "label": {"id": "Milik sendiri", "en": "Own"}},
+        {"id": "sewa", "label": {"id": "Sewa", "en": "Rented"}},
+        {"id": "lain", "label": {"id": "Lainnya", "en": "Other"}},
+    ],
+)
+MULTI = question(
+    "multichoice",
+    options=[
+        {"id": "air", "label": {"id": "Air bersih", "en": "Clean water"}},
+        {"id": "jamban", "label": {"id": "Jamban", "en": "Latrine"}},
+        {"id": "listrik", "label": {"id": "Listrik", "en": "Electricity"}},
+    ],
+)
 TEXT = question("text", max_length=20)
 DATE = question("date")
 
@@ -66,16 +74,19 @@ def test_example_of_the_question_is_used_in_the_hint():
     assert error_of(question("measure", example="3,4"), "abc").params == {"example": "3,4"}
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("  a   b  ", "a b"),
-    ("a\tb\nc", "a b c"),
-    ("a\x00b", "a b"),
-    ("\x07bell", "bell"),
-    ("ab\u200bcd", "ab cd"),       # zero-width space (format character)
-    ("\u202eabc", "abc"),          # right-to-left override
-    ("ＡＢＣ１２", "ABC12"),        # full-width forms, NFKC
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("  a   b  ", "a b"),
+        ("a\tb\nc", "a b c"),
+        ("a\x00b", "a b"),
+        ("\x07bell", "bell"),
+        ("ab\u200bcd", "ab cd"),  # zero-width space (format character)
+        ("\u202eabc", "abc"),  # right-to-left override
+        ("ＡＢＣ１２", "ABC12"),  # full-width forms, NFKC
+        ("", ""),
+    ],
+)
 def test_normalise_text(text, expected):
     assert normalise_text(text) == expected
 
@@ -89,27 +100,61 @@ def test_empty_answers(q, text):
 # --------------------------------------------------------------------------- count
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("12", 12), (" 12 ", 12), ("12 anak", 12), ("12anak", 12), ("12 orang", 12), ("12 Orang", 12),
-    ("3 kk", 3), ("0", 0), ("007", 7), ("nol", 0), ("NOL", 0), ("kosong", 0), ("tidak ada", 0),
-    ("gak ada", 0), ("zero", 0), ("１２", 12), ("12\x00", 12), ("\u200b12", 12),
-    ("\u202e21", 21),  # a right-to-left override is a format character: dropped, the digits stay in order
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("12", 12),
+        (" 12 ", 12),
+        ("12 anak", 12),
+        ("12anak", 12),
+        ("12 orang", 12),
+        ("12 Orang", 12),
+        ("3 kk", 3),
+        ("0", 0),
+        ("007", 7),
+        ("nol", 0),
+        ("NOL", 0),
+        ("kosong", 0),
+        ("tidak ada", 0),
+        ("gak ada", 0),
+        ("zero", 0),
+        ("１２", 12),
+        ("12\x00", 12),
+        ("\u200b12", 12),
+        ("\u202e21", 21),  # a right-to-left override is a format character: dropped, the digits stay in order
+    ],
+)
 def test_count_accepts(text, expected):
     value = parse(COUNT, text)
     assert value == expected and type(value) is int
 
 
-@pytest.mark.parametrize("text,key", [
-    ("1.2", "error.not_whole"), ("1,2", "error.not_whole"), ("1.000", "error.not_whole"),
-    ("-3", "error.negative"), ("- 3", "error.negative"), ("-3 anak", "error.negative"),
-    ("abc", "error.not_a_number"), ("12 tahun", "error.not_a_number"), ("1 2", "error.not_a_number"),
-    ("1e3", "error.not_a_number"), ("+3", "error.not_a_number"), ("0x10", "error.not_a_number"),
-    ("🙂", "error.not_a_number"), ("12 🙂", "error.not_a_number"), ("٣٤ مرحبا", "error.not_a_number"),
-    ("שלום", "error.not_a_number"), ("1\x002", "error.not_a_number"),
-    ("a" * 4000, "error.not_a_number"), ("12 " + "x" * 4000, "error.not_a_number"),
-    ("", "error.empty"), ("\x00\x00", "error.empty"),
-])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("1.2", "error.not_whole"),
+        ("1,2", "error.not_whole"),
+        ("1.000", "error.not_whole"),
+        ("-3", "error.negative"),
+        ("- 3", "error.negative"),
+        ("-3 anak", "error.negative"),
+        ("abc", "error.not_a_number"),
+        ("12 tahun", "error.not_a_number"),
+        ("1 2", "error.not_a_number"),
+        ("1e3", "error.not_a_number"),
+        ("+3", "error.not_a_number"),
+        ("0x10", "error.not_a_number"),
+        ("🙂", "error.not_a_number"),
+        ("12 🙂", "error.not_a_number"),
+        ("٣٤ مرحبا", "error.not_a_number"),
+        ("שלום", "error.not_a_number"),
+        ("1\x002", "error.not_a_number"),
+        ("a" * 4000, "error.not_a_number"),
+        ("12 " + "x" * 4000, "error.not_a_number"),
+        ("", "error.empty"),
+        ("\x00\x00", "error.empty"),
+    ],
+)
 def test_count_rejects(text, key):
     assert error_of(COUNT, text).key == key
 
@@ -144,18 +189,33 @@ def test_count_with_a_huge_number_of_digits_is_an_answer_error():
 # --------------------------------------------------------------------------- measure
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("12,5", 12.5), ("12.5", 12.5), ("12,5 kg", 12.5), ("12,5kg", 12.5), ("12,5 KG", 12.5),
-    ("12", 12.0), (" 12 , 5 ", 12.5), ("0,05", 0.05), ("nol", 0.0), ("-3,5", -3.5), ("１２,５", 12.5),
-    ("170 cm", 170.0), ("45 m2", 45.0),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("12,5", 12.5),
+        ("12.5", 12.5),
+        ("12,5 kg", 12.5),
+        ("12,5kg", 12.5),
+        ("12,5 KG", 12.5),
+        ("12", 12.0),
+        (" 12 , 5 ", 12.5),
+        ("0,05", 0.05),
+        ("nol", 0.0),
+        ("-3,5", -3.5),
+        ("１２,５", 12.5),
+        ("170 cm", 170.0),
+        ("45 m2", 45.0),
+    ],
+)
 def test_measure_accepts(text, expected):
     value = parse(question("measure"), text)
     assert value == expected and type(value) is float
 
 
-@pytest.mark.parametrize("text", ["1.234,5", "1,234.5", "12,5,1", ".5", "5.", "1e3", "inf", "nan", "abc",
-                                  "12,5 ton", "--1", "🙂", "x" * 4000])
+@pytest.mark.parametrize(
+    "text",
+    ["1.234,5", "1,234.5", "12,5,1", ".5", "5.", "1e3", "inf", "nan", "abc", "12,5 ton", "--1", "🙂", "x" * 4000],
+)
 def test_measure_rejects(text):
     problem = error_of(question("measure"), text)
     assert problem.key == "error.not_a_measure"
@@ -183,14 +243,33 @@ def test_measure_is_always_finite():
 # --------------------------------------------------------------------------- yes/no, choices
 
 
-@pytest.mark.parametrize("text", ["ya", "Ya", "YA", "y", "iya", "yes", "ok", "betul", "benar", "sudah", "ada",
-                                  "1", "ya.", "Ya!", " ya "])
+@pytest.mark.parametrize(
+    "text", ["ya", "Ya", "YA", "y", "iya", "yes", "ok", "betul", "benar", "sudah", "ada", "1", "ya.", "Ya!", " ya "]
+)
 def test_yes(text):
     assert parse(YESNO, text) is True
 
 
-@pytest.mark.parametrize("text", ["tidak", "Tidak", "tdk", "t", "no", "n", "gak", "ga", "nggak", "enggak",
-                                  "belum", "tidak ada", "0", "tidak.", "TIDAK!"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tidak",
+        "Tidak",
+        "tdk",
+        "t",
+        "no",
+        "n",
+        "gak",
+        "ga",
+        "nggak",
+        "enggak",
+        "belum",
+        "tidak ada",
+        "0",
+        "tidak.",
+        "TIDAK!",
+    ],
+)
 def test_no(text):
     assert parse(YESNO, text) is False
 
@@ -200,11 +279,23 @@ def test_yes_no_rejects(text):
     assert error_of(YESNO, text).key == "error.yesno"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("1", "sendiri"), ("2", "sewa"), ("3", "lain"), ("2.", "sewa"), (" 3 ", "lain"),
-    ("sewa", "sewa"), ("Sewa", "sewa"), ("milik sendiri", "sendiri"), ("MILIK SENDIRI", "sendiri"),
-    ("Rented", "sewa"), ("other", "lain"), ("lain", "lain"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("1", "sendiri"),
+        ("2", "sewa"),
+        ("3", "lain"),
+        ("2.", "sewa"),
+        (" 3 ", "lain"),
+        ("sewa", "sewa"),
+        ("Sewa", "sewa"),
+        ("milik sendiri", "sendiri"),
+        ("MILIK SENDIRI", "sendiri"),
+        ("Rented", "sewa"),
+        ("other", "lain"),
+        ("lain", "lain"),
+    ],
+)
 def test_choice(text, expected):
     assert parse(CHOICE, text) == expected
 
@@ -215,11 +306,19 @@ def test_choice_rejects(text):
     assert (problem.key, problem.params) == ("error.choose_option", {"count": 3})
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("1,3", ["air", "listrik"]), ("3,1", ["air", "listrik"]), ("1 3", ["air", "listrik"]),
-    ("1; 2", ["air", "jamban"]), ("2,2,2", ["jamban"]), ("jamban, listrik", ["jamban", "listrik"]),
-    ("Latrine", ["jamban"]), ("1,2,3", ["air", "jamban", "listrik"]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("1,3", ["air", "listrik"]),
+        ("3,1", ["air", "listrik"]),
+        ("1 3", ["air", "listrik"]),
+        ("1; 2", ["air", "jamban"]),
+        ("2,2,2", ["jamban"]),
+        ("jamban, listrik", ["jamban", "listrik"]),
+        ("Latrine", ["jamban"]),
+        ("1,2,3", ["air", "jamban", "listrik"]),
+    ],
+)
 def test_multichoice(text, expected):
     assert parse(MULTI, text) == expected
 
@@ -249,23 +348,33 @@ def test_text_is_normalised_and_limited():
     assert parse(TEXT, "שלום 🙂") == "שלום 🙂"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("3204125708900001", "3204125708900001"),
-    ("3204 1257 0890 0001", "3204125708900001"),
-    ("3204.1257.0890.0001", "3204125708900001"),
-    ("3204-1257-0890-0001", "3204125708900001"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("3204125708900001", "3204125708900001"),
+        ("3204 1257 0890 0001", "3204125708900001"),
+        ("3204.1257.0890.0001", "3204125708900001"),
+        ("3204-1257-0890-0001", "3204125708900001"),
+    ],
+)
 def test_nik(text, expected):
     assert parse(question("text", format="nik"), text) == expected
 
 
-@pytest.mark.parametrize("text,key", [
-    ("320412570890000", "error.nik_length"), ("32041257089000012", "error.nik_length"),
-    ("32041257089O0001", "error.nik_length"), ("abc", "error.nik_length"),
-    ("9904125708900001", "error.nik_province"), ("3200125708900001", "error.nik_regency"),
-    ("3204127208900001", "error.nik_date"), ("3204123102900001", "error.nik_date"),
-    ("3204125708900000", "error.nik_serial"),
-])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("320412570890000", "error.nik_length"),
+        ("32041257089000012", "error.nik_length"),
+        ("32041257089O0001", "error.nik_length"),
+        ("abc", "error.nik_length"),
+        ("9904125708900001", "error.nik_province"),
+        ("3200125708900001", "error.nik_regency"),
+        ("3204127208900001", "error.nik_date"),
+        ("3204123102900001", "error.nik_date"),
+        ("3204125708900000", "error.nik_serial"),
+    ],
+)
 def test_nik_rejects(text, key):
     assert error_of(question("text", format="nik"), text).key == key
 
@@ -279,8 +388,9 @@ def test_kk():
     assert error_of(q, "3270120101200003").key == "error.kk_regency"
 
 
-@pytest.mark.parametrize("text,expected", [("4", "004"), ("04", "004"), ("004", "004"), ("123", "123"),
-                                           ("٤", "004"), (" 12 ", "012")])
+@pytest.mark.parametrize(
+    "text,expected", [("4", "004"), ("04", "004"), ("004", "004"), ("123", "123"), ("٤", "004"), (" 12 ", "012")]
+)
 def test_rtrw(text, expected):
     assert parse(question("text", format="rtrw"), text) == expected
 
@@ -290,14 +400,14 @@ def test_rtrw_rejects(text):
     assert error_of(question("text", format="rtrw"), text).key == "error.rtrw"
 
 
-@pytest.mark.parametrize("text", ["Siti Aminah", "Budi", "O'Neil", "Dr. Budi, S.Kep", "Ni Luh Putu-Ayu",
-                                  "Ñoño", "Jo"])
+@pytest.mark.parametrize("text", ["Siti Aminah", "Budi", "O'Neil", "Dr. Budi, S.Kep", "Ni Luh Putu-Ayu", "Ñoño", "Jo"])
 def test_name(text):
     assert parse(question("text", format="name"), text) == text
 
 
-@pytest.mark.parametrize("text", ["A", "Budi123", "123", "-Budi", "'Budi", "Budi_S", "🙂 Budi", "Budi 🙂",
-                                  "x" * 101, ".."])
+@pytest.mark.parametrize(
+    "text", ["A", "Budi123", "123", "-Budi", "'Budi", "Budi_S", "🙂 Budi", "Budi 🙂", "x" * 101, ".."]
+)
 def test_name_rejects(text):
     assert error_of(question("text", format="name", max_length=1000), text).key == "error.name"
 
@@ -305,32 +415,69 @@ def test_name_rejects(text):
 # --------------------------------------------------------------------------- dates
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("17-08-2025", "2025-08-17"), ("17/08/2025", "2025-08-17"), ("17.08.2025", "2025-08-17"),
-    ("17 08 2025", "2025-08-17"), ("17/08/25", "2025-08-17"), ("7-8-2025", "2025-08-07"),
-    ("2025-08-17", "2025-08-17"), ("2025-8-7", "2025-08-07"),
-    ("17 Agustus 2025", "2025-08-17"), ("17 agustus 2025", "2025-08-17"), ("17 agu 2025", "2025-08-17"),
-    ("17 Agt 2025", "2025-08-17"), ("17 aug 2025", "2025-08-17"), ("17 August 2025", "2025-08-17"),
-    ("17 agu. 2025", "2025-08-17"), ("17 Nopember 2025", "2025-11-17"), ("17 nop 2025", "2025-11-17"),
-    ("1 Pebruari 2024", "2024-02-01"), ("1 peb 2024", "2024-02-01"), ("5 Mei 2025", "2025-05-05"),
-    ("5 May 2025", "2025-05-05"), ("5 okt 2025", "2025-10-05"), ("5 Oct 2025", "2025-10-05"),
-    ("5 des 2025", "2025-12-05"), ("5 Dec 2025", "2025-12-05"), ("5 sept 2025", "2025-09-05"),
-    ("29-02-2024", "2024-02-29"), ("hari ini", "2026-11-23"), ("Today", "2026-11-23"),
-    ("23-11-2026", "2026-11-23"), ("1-1-1900", "1900-01-01"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("17-08-2025", "2025-08-17"),
+        ("17/08/2025", "2025-08-17"),
+        ("17.08.2025", "2025-08-17"),
+        ("17 08 2025", "2025-08-17"),
+        ("17/08/25", "2025-08-17"),
+        ("7-8-2025", "2025-08-07"),
+        ("2025-08-17", "2025-08-17"),
+        ("2025-8-7", "2025-08-07"),
+        ("17 Agustus 2025", "2025-08-17"),
+        ("17 agustus 2025", "2025-08-17"),
+        ("17 agu 2025", "2025-08-17"),
+        ("17 Agt 2025", "2025-08-17"),
+        ("17 aug 2025", "2025-08-17"),
+        ("17 August 2025", "2025-08-17"),
+        ("17 agu. 2025", "2025-08-17"),
+        ("17 Nopember 2025", "2025-11-17"),
+        ("17 nop 2025", "2025-11-17"),
+        ("1 Pebruari 2024", "2024-02-01"),
+        ("1 peb 2024", "2024-02-01"),
+        ("5 Mei 2025", "2025-05-05"),
+        ("5 May 2025", "2025-05-05"),
+        ("5 okt 2025", "2025-10-05"),
+        ("5 Oct 2025", "2025-10-05"),
+        ("5 des 2025", "2025-12-05"),
+        ("5 Dec 2025", "2025-12-05"),
+        ("5 sept 2025", "2025-09-05"),
+        ("29-02-2024", "2024-02-29"),
+        ("hari ini", "2026-11-23"),
+        ("Today", "2026-11-23"),
+        ("23-11-2026", "2026-11-23"),
+        ("1-1-1900", "1900-01-01"),
+    ],
+)
 def test_dates(text, expected):
     assert parse(DATE, text) == expected
 
 
-@pytest.mark.parametrize("text,key", [
-    ("24-11-2026", "error.future_date"), ("1 Desember 2026", "error.future_date"), ("2030-01-01", "error.future_date"),
-    ("31-02-2025", "error.bad_date"), ("29-02-2025", "error.bad_date"),
-    ("32-01-2025", "error.bad_date"), ("17-13-2025", "error.bad_date"), ("0-1-2025", "error.bad_date"),
-    ("31 April 2025", "error.bad_date"), ("17 Agustusan 2025", "error.bad_date"), ("17 xyz 2025", "error.bad_date"),
-    ("kemarin", "error.bad_date"), ("17-08", "error.bad_date"), ("17-08-202", "error.bad_date"),
-    ("2025/08/17", "error.bad_date"), ("31-12-1899", "error.bad_date"), ("🙂", "error.bad_date"),
-    ("17 agustus 25", "error.bad_date"),
-])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("24-11-2026", "error.future_date"),
+        ("1 Desember 2026", "error.future_date"),
+        ("2030-01-01", "error.future_date"),
+        ("31-02-2025", "error.bad_date"),
+        ("29-02-2025", "error.bad_date"),
+        ("32-01-2025", "error.bad_date"),
+        ("17-13-2025", "error.bad_date"),
+        ("0-1-2025", "error.bad_date"),
+        ("31 April 2025", "error.bad_date"),
+        ("17 Agustusan 2025", "error.bad_date"),
+        ("17 xyz 2025", "error.bad_date"),
+        ("kemarin", "error.bad_date"),
+        ("17-08", "error.bad_date"),
+        ("17-08-202", "error.bad_date"),
+        ("2025/08/17", "error.bad_date"),
+        ("31-12-1899", "error.bad_date"),
+        ("🙂", "error.bad_date"),
+        ("17 agustus 25", "error.bad_date"),
+    ],
+)
 def test_dates_rejected(text, key):
     assert error_of(DATE, text).key == key
 
@@ -445,10 +592,25 @@ def test_format_number_reads_back(x):
 
 
 @FAST
-@given(st.text(max_size=30), st.sampled_from([COUNT, MEASURE, YESNO, CHOICE, MULTI, TEXT, DATE,
-                                                question("text", format="nik"), question("text", format="kk"),
-                                                question("text", format="rtrw"), question("text", format="name"),
-                                                question("measure", min=-5, max=5)]))
+@given(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            COUNT,
+            MEASURE,
+            YESNO,
+            CHOICE,
+            MULTI,
+            TEXT,
+            DATE,
+            question("text", format="nik"),
+            question("text", format="kk"),
+            question("text", format="rtrw"),
+            question("text", format="name"),
+            question("measure", min=-5, max=5),
+        ]
+    ),
+)
 def test_any_text_is_a_value_or_an_answer_error(text, q):
     try:
         value = parse(q, text)

@@ -1,4 +1,5 @@
 """The safe expression language used by form rules, `relevant` conditions and formulas."""
+
 from __future__ import annotations
 
 import contextlib
@@ -28,23 +29,26 @@ def scope(**answers) -> Scope:
 # --------------------------------------------------------------------------- compiling
 
 
-@pytest.mark.parametrize("source,names,prev_names", [
-    ("a + b", {"a", "b"}, set()),
-    ("a <= prev.a * 2", {"a"}, {"a"}),
-    ("prev.x is None or x > 0", {"x"}, {"x"}),
-    ("month == 8", set(), set()),
-    ("abs(a - b) <= max(c, 1) and min(d, e) >= 0", {"a", "b", "c", "d", "e"}, set()),
-    ("answered(a, b)", {"a", "b"}, set()),
-    ("pilihan in ['a', 'b']", {"pilihan"}, set()),
-    ("'x' not in daftar", {"daftar"}, set()),
-    ("  a > 1  ", {"a"}, set()),
-    ("not a", {"a"}, set()),
-    ("1 < a < 3", {"a"}, set()),
-    ("a // 2 + b % 3 - -c", {"a", "b", "c"}, set()),
-    ("(a, b) == (1, 2)", {"a", "b"}, set()),
-    ("a is not None", {"a"}, set()),
-    ("True", set(), set()),
-])
+@pytest.mark.parametrize(
+    "source,names,prev_names",
+    [
+        ("a + b", {"a", "b"}, set()),
+        ("a <= prev.a * 2", {"a"}, {"a"}),
+        ("prev.x is None or x > 0", {"x"}, {"x"}),
+        ("month == 8", set(), set()),
+        ("abs(a - b) <= max(c, 1) and min(d, e) >= 0", {"a", "b", "c", "d", "e"}, set()),
+        ("answered(a, b)", {"a", "b"}, set()),
+        ("pilihan in ['a', 'b']", {"pilihan"}, set()),
+        ("'x' not in daftar", {"daftar"}, set()),
+        ("  a > 1  ", {"a"}, set()),
+        ("not a", {"a"}, set()),
+        ("1 < a < 3", {"a"}, set()),
+        ("a // 2 + b % 3 - -c", {"a", "b", "c"}, set()),
+        ("(a, b) == (1, 2)", {"a", "b"}, set()),
+        ("a is not None", {"a"}, set()),
+        ("True", set(), set()),
+    ],
+)
 def test_compiles_and_reports_the_names_it_reads(source, names, prev_names):
     expression = compile_expression(source)
     assert isinstance(expression, Expression)
@@ -65,21 +69,71 @@ def test_compilation_is_cached_and_equal_by_source():
     assert Expression("a", compile_expression("a").tree) == Expression("a", compile_expression("b").tree)
 
 
-@pytest.mark.parametrize("source", [
-    # attribute access other than prev.NAME
-    "a.b", "prev.a.b", "().__class__", "().__class__.__bases__[0].__subclasses__()",
-    "''.join", "x.__dict__", "month.real", "(prev).a.b",
-    # calls of anything but abs/min/max/answered, and keyword arguments
-    "open('/etc/passwd')", "__import__('os').system('id')", "eval('1')", "exec('1')", "len(a)",
-    "round(a)", "int(a)", "sum([a])", "abs(a=1)", "max(a, b, key=c)", "min(a, default=0)",
-    "prev.f(1)", "(lambda: 1)()", "abs(*a)", "max(**a)", "getattr(a, 'b')",
-    # lambdas, subscripts, comprehensions, other syntax
-    "lambda: 1", "a[0]", "a[1:2]", "[x for x in a]", "(x for x in a)", "{x for x in a}",
-    "{k: 1 for k in a}", "{1: 2}", "{1, 2}", "a if b else c", "(x := 1)", "f'{a}'",
-    "a ** 2", "a @ b", "~a", "a << 1", "a >> 1", "a & b", "a | b", "a ^ b", "await a",
-    # not an expression at all
-    "", "   ", "#", "a;b", "a = 1", "import os", "*a", "a +", "1 +* 2", "if a: b", "a\x00",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        # attribute access other than prev.NAME
+        "a.b",
+        "prev.a.b",
+        "().__class__",
+        "().__class__.__bases__[0].__subclasses__()",
+        "''.join",
+        "x.__dict__",
+        "month.real",
+        "(prev).a.b",
+        # calls of anything but abs/min/max/answered, and keyword arguments
+        "open('/etc/passwd')",
+        "__import__('os').system('id')",
+        "eval('1')",
+        "exec('1')",
+        "len(a)",
+        "round(a)",
+        "int(a)",
+        "sum([a])",
+        "abs(a=1)",
+        "max(a, b, key=c)",
+        "min(a, default=0)",
+        "prev.f(1)",
+        "(lambda: 1)()",
+        "abs(*a)",
+        "max(**a)",
+        "getattr(a, 'b')",
+        # lambdas, subscripts, comprehensions, other syntax
+        "lambda: 1",
+        "a[0]",
+        "a[1:2]",
+        "[x for x in a]",
+        "(x for x in a)",
+        "{x for x in a}",
+        "{k: 1 for k in a}",
+        "{1: 2}",
+        "{1, 2}",
+        "a if b else c",
+        "(x := 1)",
+        "f'{a}'",
+        "a ** 2",
+        "a @ b",
+        "~a",
+        "a << 1",
+        "a >> 1",
+        "a & b",
+        "a | b",
+        "a ^ b",
+        "await a",
+        # not an expression at all
+        "",
+        "   ",
+        "#",
+        "a;b",
+        "a = 1",
+        "import os",
+        "*a",
+        "a +",
+        "1 +* 2",
+        "if a: b",
+        "a\x00",
+    ],
+)
 def test_rejects_everything_else(source):
     with pytest.raises(ExpressionError):
         compile_expression(source)
@@ -103,45 +157,48 @@ def test_dunder_names_are_just_missing_answers():
 # --------------------------------------------------------------------------- evaluating
 
 
-@pytest.mark.parametrize("source,answers,expected", [
-    ("a + b * 2", {"a": 1, "b": 3}, 7),
-    ("(a + b) * 2", {"a": 1, "b": 3}, 8),
-    ("a - b", {"a": 1, "b": 3}, -2),
-    ("a / b", {"a": 1, "b": 4}, 0.25),
-    ("a // b", {"a": 7, "b": 2}, 3),
-    ("a % b", {"a": 7, "b": 3}, 1),
-    ("-a", {"a": 3}, -3),
-    ("+a", {"a": 3}, 3),
-    ("abs(a)", {"a": -3}, 3),
-    ("min(a, b, 5)", {"a": 9, "b": 7}, 5),
-    ("max(a, b)", {"a": 9, "b": 7}, 9),
-    ("a < b", {"a": 1, "b": 2}, True),
-    ("a <= b", {"a": 2, "b": 2}, True),
-    ("a > b", {"a": 1, "b": 2}, False),
-    ("a >= b", {"a": 1, "b": 2}, False),
-    ("a == b", {"a": 2, "b": 2}, True),
-    ("a != b", {"a": 2, "b": 2}, False),
-    ("1 < a < 3", {"a": 2}, True),
-    ("1 < a < 3", {"a": 3}, False),
-    ("a in [1, 2]", {"a": 2}, True),
-    ("a in (1, 2)", {"a": 3}, False),
-    ("a not in [1, 2]", {"a": 3}, True),
-    ("'x' in a", {"a": ["x", "y"]}, True),
-    ("'z' in a", {"a": ["x", "y"]}, False),
-    ("a == 'ya'", {"a": "ya"}, True),
-    ("a is None", {}, True),
-    ("a is None", {"a": None}, True),
-    ("a is None", {"a": 0}, False),
-    ("a is not None", {"a": 0}, True),
-    ("not a", {"a": 0}, True),
-    ("not a", {"a": 5}, False),
-    ("a", {"a": True}, True),
-    ("answered(a)", {"a": 0}, True),
-    ("answered(a)", {"a": None}, False),
-    ("answered(a, b)", {"a": 1}, False),
-    ("answered(a, b)", {"a": 1, "b": False}, True),
-    ("[a, b]", {"a": 1, "b": 2}, [1, 2]),
-])
+@pytest.mark.parametrize(
+    "source,answers,expected",
+    [
+        ("a + b * 2", {"a": 1, "b": 3}, 7),
+        ("(a + b) * 2", {"a": 1, "b": 3}, 8),
+        ("a - b", {"a": 1, "b": 3}, -2),
+        ("a / b", {"a": 1, "b": 4}, 0.25),
+        ("a // b", {"a": 7, "b": 2}, 3),
+        ("a % b", {"a": 7, "b": 3}, 1),
+        ("-a", {"a": 3}, -3),
+        ("+a", {"a": 3}, 3),
+        ("abs(a)", {"a": -3}, 3),
+        ("min(a, b, 5)", {"a": 9, "b": 7}, 5),
+        ("max(a, b)", {"a": 9, "b": 7}, 9),
+        ("a < b", {"a": 1, "b": 2}, True),
+        ("a <= b", {"a": 2, "b": 2}, True),
+        ("a > b", {"a": 1, "b": 2}, False),
+        ("a >= b", {"a": 1, "b": 2}, False),
+        ("a == b", {"a": 2, "b": 2}, True),
+        ("a != b", {"a": 2, "b": 2}, False),
+        ("1 < a < 3", {"a": 2}, True),
+        ("1 < a < 3", {"a": 3}, False),
+        ("a in [1, 2]", {"a": 2}, True),
+        ("a in (1, 2)", {"a": 3}, False),
+        ("a not in [1, 2]", {"a": 3}, True),
+        ("'x' in a", {"a": ["x", "y"]}, True),
+        ("'z' in a", {"a": ["x", "y"]}, False),
+        ("a == 'ya'", {"a": "ya"}, True),
+        ("a is None", {}, True),
+        ("a is None", {"a": None}, True),
+        ("a is None", {"a": 0}, False),
+        ("a is not None", {"a": 0}, True),
+        ("not a", {"a": 0}, True),
+        ("not a", {"a": 5}, False),
+        ("a", {"a": True}, True),
+        ("answered(a)", {"a": 0}, True),
+        ("answered(a)", {"a": None}, False),
+        ("answered(a, b)", {"a": 1}, False),
+        ("answered(a, b)", {"a": 1, "b": False}, True),
+        ("[a, b]", {"a": 1, "b": 2}, [1, 2]),
+    ],
+)
 def test_evaluates(source, answers, expected):
     result = evaluate(source, scope(**answers))
     assert result == expected
@@ -168,11 +225,35 @@ def test_missing_month_is_missing():
     assert value_of("month", scope()) is None
 
 
-@pytest.mark.parametrize("source", [
-    "a + 1", "1 - a", "a * 2", "a / 2", "a // 2", "a % 2", "-a", "+a", "not a", "a < 1", "a <= 1",
-    "a > 1", "a >= 1", "a == 1", "a != 1", "1 < a", "a in [1]", "1 in a", "abs(a)", "min(a, 1)",
-    "max(1, a)", "prev.a + 1", "1 < 2 < a", "a < 1 < 2",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a + 1",
+        "1 - a",
+        "a * 2",
+        "a / 2",
+        "a // 2",
+        "a % 2",
+        "-a",
+        "+a",
+        "not a",
+        "a < 1",
+        "a <= 1",
+        "a > 1",
+        "a >= 1",
+        "a == 1",
+        "a != 1",
+        "1 < a",
+        "a in [1]",
+        "1 in a",
+        "abs(a)",
+        "min(a, 1)",
+        "max(1, a)",
+        "prev.a + 1",
+        "1 < 2 < a",
+        "a < 1 < 2",
+    ],
+)
 def test_any_operation_on_a_missing_value_is_missing(source):
     for answers in ({}, {"a": None}):
         with pytest.raises(Missing):
@@ -186,25 +267,28 @@ def test_a_chained_comparison_stops_at_the_first_false_link():
     assert evaluate("3 < 2 < a", scope()) is False
 
 
-@pytest.mark.parametrize("source,answers,expected", [
-    # a decided operand wins over a missing one
-    ("a > 1 or b > 1", {"b": 5}, True),
-    ("a > 1 or b > 1", {"a": 5}, True),
-    ("a > 1 or b > 1", {"b": 0}, None),
-    ("a > 1 or b > 1", {}, None),
-    ("a > 1 and b > 1", {"b": 0}, False),
-    ("a > 1 and b > 1", {"a": 0}, False),
-    ("a > 1 and b > 1", {"b": 5}, None),
-    ("a > 1 and b > 1", {"a": 5, "b": 5}, True),
-    ("a > 1 or b > 1", {"a": 0, "b": 0}, False),
-    ("a is None or a > 1", {}, True),
-    ("a is None or a > 1", {"a": 0}, False),
-    ("a is not None and a > 1", {}, False),
-    ("a or b or c", {"c": 1}, True),
-    ("a and b and c", {"b": 0}, False),
-    ("not (a > 1)", {}, None),
-    ("not (a > 1)", {"a": 0}, True),
-])
+@pytest.mark.parametrize(
+    "source,answers,expected",
+    [
+        # a decided operand wins over a missing one
+        ("a > 1 or b > 1", {"b": 5}, True),
+        ("a > 1 or b > 1", {"a": 5}, True),
+        ("a > 1 or b > 1", {"b": 0}, None),
+        ("a > 1 or b > 1", {}, None),
+        ("a > 1 and b > 1", {"b": 0}, False),
+        ("a > 1 and b > 1", {"a": 0}, False),
+        ("a > 1 and b > 1", {"b": 5}, None),
+        ("a > 1 and b > 1", {"a": 5, "b": 5}, True),
+        ("a > 1 or b > 1", {"a": 0, "b": 0}, False),
+        ("a is None or a > 1", {}, True),
+        ("a is None or a > 1", {"a": 0}, False),
+        ("a is not None and a > 1", {}, False),
+        ("a or b or c", {"c": 1}, True),
+        ("a and b and c", {"b": 0}, False),
+        ("not (a > 1)", {}, None),
+        ("not (a > 1)", {"a": 0}, True),
+    ],
+)
 def test_and_or_with_missing_values(source, answers, expected):
     assert holds(source, scope(**answers)) is expected
 
@@ -281,40 +365,56 @@ NAMES = ("a", "b", "c")
 
 def _arith(depth: int = 3):
     leaf = st.one_of(st.sampled_from(NAMES), st.integers(-50, 50).map(str))
+
     def extend(inner):
         return st.one_of(
-            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "//", "%"]), inner)
-              .map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "//", "%"]), inner).map(
+                lambda t: f"({t[0]} {t[1]} {t[2]})"
+            ),
             inner.map(lambda e: f"(-{e})"),
             inner.map(lambda e: f"abs({e})"),
-            st.tuples(st.sampled_from(["min", "max"]), st.lists(inner, min_size=2, max_size=3))
-              .map(lambda t: f"{t[0]}({', '.join(t[1])})"),
+            st.tuples(st.sampled_from(["min", "max"]), st.lists(inner, min_size=2, max_size=3)).map(
+                lambda t: f"{t[0]}({', '.join(t[1])})"
+            ),
         )
+
     return st.recursive(leaf, extend, max_leaves=6)
 
 
 def _condition():
-    comparison = st.tuples(_arith(), st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), _arith()) \
-        .map(lambda t: f"({t[0]} {t[1]} {t[2]})")
-    membership = st.tuples(_arith(), st.sampled_from(["in", "not in"]),
-                           st.lists(st.integers(-5, 5).map(str), max_size=3)) \
-        .map(lambda t: f"({t[0]} {t[1]} [{', '.join(t[2])}])")
-    is_none = st.tuples(st.sampled_from((*NAMES, "prev.a", "prev.b")), st.sampled_from(["is", "is not"])) \
-        .map(lambda t: f"({t[0]} {t[1]} None)")
+    comparison = st.tuples(_arith(), st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), _arith()).map(
+        lambda t: f"({t[0]} {t[1]} {t[2]})"
+    )
+    membership = st.tuples(
+        _arith(), st.sampled_from(["in", "not in"]), st.lists(st.integers(-5, 5).map(str), max_size=3)
+    ).map(lambda t: f"({t[0]} {t[1]} [{', '.join(t[2])}])")
+    is_none = st.tuples(st.sampled_from((*NAMES, "prev.a", "prev.b")), st.sampled_from(["is", "is not"])).map(
+        lambda t: f"({t[0]} {t[1]} None)"
+    )
     answered = st.lists(st.sampled_from(NAMES), min_size=1, max_size=3).map(lambda n: f"answered({', '.join(n)})")
     leaf = st.one_of(comparison, membership, is_none, answered, st.just("(month == 8)"))
-    return st.recursive(leaf, lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
-        inner.map(lambda e: f"(not {e})"),
-    ), max_leaves=5)
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            inner.map(lambda e: f"(not {e})"),
+        ),
+        max_leaves=5,
+    )
 
 
 @FAST
 @given(a=INTS, b=INTS)
 def test_agrees_with_python_on_fixed_formulas(a, b):
-    for source in ["a + b * 2 <= b", "a - b // 3 > a % 7 or b == 0", "abs(a - b) <= max(a, b) - min(a, b)",
-                   "not a < b and a != 0", "-a * (b + 1) >= a * b - 1", "a in [b, 1, 2] or b not in (a, 0)",
-                   "0 <= a < b <= 100"]:
+    for source in [
+        "a + b * 2 <= b",
+        "a - b // 3 > a % 7 or b == 0",
+        "abs(a - b) <= max(a, b) - min(a, b)",
+        "not a < b and a != 0",
+        "-a * (b + 1) >= a * b - 1",
+        "a in [b, 1, 2] or b not in (a, 0)",
+        "0 <= a < b <= 100",
+    ]:
         assert evaluate(source, scope(a=a, b=b)) == eval(source, {}, {"a": a, "b": b})
     if b != 0:
         assert evaluate("a / b + a // b + a % b", scope(a=a, b=b)) == a / b + a // b + a % b
@@ -343,8 +443,11 @@ def test_agrees_with_python_on_random_conditions(source, a, b, c):
     values = {"a": a, "b": b, "c": c}
     python_source = source.replace("prev.", "prev_")
     try:
-        expected = eval(python_source, {"answered": lambda *v: all(x is not None for x in v)},
-                        {**values, "month": 8, "prev_a": 1, "prev_b": None})
+        expected = eval(
+            python_source,
+            {"answered": lambda *v: all(x is not None for x in v)},
+            {**values, "month": 8, "prev_a": 1, "prev_b": None},
+        )
     except ZeroDivisionError:
         return
     ctx = Scope(answers=values, prev={"a": 1}, month=8)
@@ -352,8 +455,7 @@ def test_agrees_with_python_on_random_conditions(source, a, b, c):
 
 
 @FAST
-@given(x=st.sampled_from([None, 0, 1, 5]), y=st.sampled_from([None, 0, 1, 5]),
-       op=st.sampled_from(["and", "or"]))
+@given(x=st.sampled_from([None, 0, 1, 5]), y=st.sampled_from([None, 0, 1, 5]), op=st.sampled_from(["and", "or"]))
 def test_and_or_follow_three_valued_logic(x, y, op):
     ctx = scope(x=x, y=y)
     left, right = holds("x > 0", ctx), holds("y > 0", ctx)
@@ -371,10 +473,12 @@ ANSWER_VALUES = st.one_of(st.none(), st.integers(-20, 20), st.floats(-100, 100, 
 
 
 @FAST
-@given(source=st.one_of(_arith(), _condition()),
-       answers=st.dictionaries(st.sampled_from(NAMES), ANSWER_VALUES),
-       prev=st.dictionaries(st.sampled_from(NAMES), ANSWER_VALUES),
-       month=st.one_of(st.none(), st.integers(1, 12)))
+@given(
+    source=st.one_of(_arith(), _condition()),
+    answers=st.dictionaries(st.sampled_from(NAMES), ANSWER_VALUES),
+    prev=st.dictionaries(st.sampled_from(NAMES), ANSWER_VALUES),
+    month=st.one_of(st.none(), st.integers(1, 12)),
+)
 def test_missing_values_never_escape_as_other_errors(source, answers, prev, month):
     ctx = Scope(answers=answers, prev=prev, month=month)
     with contextlib.suppress(Missing, ZeroDivisionError):
@@ -394,9 +498,50 @@ def test_any_text_compiles_or_is_an_expression_error(text):
     assert isinstance(expression, Expression)
 
 
-TOKENS = st.sampled_from(["a", "b", "prev", ".", "month", "(", ")", "[", "]", ",", "+", "-", "*", "/", "//",
-                          "%", "<", "<=", "==", "!=", "and", "or", "not", "in", "is", "None", "1", "0", "2.5",
-                          "'x'", "abs", "min", "max", "answered", "__class__", "lambda", ":", "=", "**", " "])
+TOKENS = st.sampled_from(
+    [
+        "a",
+        "b",
+        "prev",
+        ".",
+        "month",
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        "+",
+        "-",
+        "*",
+        "/",
+        "//",
+        "%",
+        "<",
+        "<=",
+        "==",
+        "!=",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "None",
+        "1",
+        "0",
+        "2.5",
+        "'x'",
+        "abs",
+        "min",
+        "max",
+        "answered",
+        "__class__",
+        "lambda",
+        ":",
+        "=",
+        "**",
+        " ",
+    ]
+)
 
 
 @FAST

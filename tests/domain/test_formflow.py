@@ -1,4 +1,5 @@
 """Walking a form: next/previous question, pruning, rules, required answers, derived indicators."""
+
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
@@ -34,33 +35,50 @@ def q(id_: str, type_: str = "count", **fields) -> dict:
 
 
 def make_form(questions, rules=(), derived=(), sections=None) -> FormSpec:
-    return FormSpec.model_validate({
-        "id": "uji", "title": T("Uji"), "roles": ["kader"],
-        "sections": sections or [{"id": "s", "title": T("S"), "questions": list(questions)}],
-        "rules": list(rules), "derived": list(derived),
-    })
+    return FormSpec.model_validate(
+        {
+            "id": "uji",
+            "title": T("Uji"),
+            "roles": ["kader"],
+            "sections": sections or [{"id": "s", "title": T("S"), "questions": list(questions)}],
+            "rules": list(rules),
+            "derived": list(derived),
+        }
+    )
 
 
 FORM = make_form(
     sections=[
-        {"id": "ibu", "title": T("Ibu"), "questions": [
-            q("hamil", "yesno"),
-            q("usia_kehamilan", relevant="hamil == True", max=45),
-            q("k1", "yesno", relevant="hamil == True and usia_kehamilan >= 12"),
-        ]},
-        {"id": "balita", "title": T("Balita"), "questions": [
-            q("sasaran"),
-            q("ditimbang"),
-            q("naik", required=False),
-            q("catatan", "text", required=False),
-        ]},
+        {
+            "id": "ibu",
+            "title": T("Ibu"),
+            "questions": [
+                q("hamil", "yesno"),
+                q("usia_kehamilan", relevant="hamil == True", max=45),
+                q("k1", "yesno", relevant="hamil == True and usia_kehamilan >= 12"),
+            ],
+        },
+        {
+            "id": "balita",
+            "title": T("Balita"),
+            "questions": [
+                q("sasaran"),
+                q("ditimbang"),
+                q("naik", required=False),
+                q("catatan", "text", required=False),
+            ],
+        },
     ],
     questions=(),
     rules=[
         {"id": "d_le_s", "kind": "hard", "check": "ditimbang <= sasaran", "message": T("D <= S")},
         {"id": "n_le_d", "kind": "hard", "check": "naik <= ditimbang", "message": T("N <= D")},
-        {"id": "s_stabil", "kind": "soft", "check": "prev.sasaran is None or sasaran <= 2 * prev.sasaran",
-         "message": T("S jauh naik")},
+        {
+            "id": "s_stabil",
+            "kind": "soft",
+            "check": "prev.sasaran is None or sasaran <= 2 * prev.sasaran",
+            "message": T("S jauh naik"),
+        },
         {"id": "agustus", "kind": "soft", "check": "month != 8 or ditimbang > 0", "message": T("Bulan timbang")},
     ],
     derived=[
@@ -83,7 +101,13 @@ def ids(questions) -> list[str]:
 def test_relevance_chain():
     assert ids(relevant_questions(FORM, {})) == ["hamil", "sasaran", "ditimbang", "naik", "catatan"]
     assert ids(relevant_questions(FORM, {"hamil": True})) == [
-        "hamil", "usia_kehamilan", "sasaran", "ditimbang", "naik", "catatan"]
+        "hamil",
+        "usia_kehamilan",
+        "sasaran",
+        "ditimbang",
+        "naik",
+        "catatan",
+    ]
     assert ids(relevant_questions(FORM, {"hamil": True, "usia_kehamilan": 12})) == ALL_IDS
     assert "k1" not in ids(relevant_questions(FORM, {"hamil": True, "usia_kehamilan": 11}))
     assert "k1" not in ids(relevant_questions(FORM, {"hamil": False, "usia_kehamilan": 20}))
@@ -159,8 +183,7 @@ def test_prune_does_not_change_its_input():
 
 
 def test_relevance_may_use_last_month_and_the_month():
-    form = make_form([q("a"), q("b", relevant="prev.a is not None and a > prev.a"),
-                      q("c", relevant="month == 8")])
+    form = make_form([q("a"), q("b", relevant="prev.a is not None and a > prev.a"), q("c", relevant="month == 8")])
     assert ids(relevant_questions(form, {"a": 5})) == ["a"]
     assert ids(relevant_questions(form, {"a": 5}, Context(prev={"a": 3}, month=8))) == ["a", "b", "c"]
     assert prune(form, {"a": 5, "b": 1, "c": 2}, Context(prev={"a": 9}, month=8)) == ({"a": 5, "c": 2}, ["b"])
@@ -204,22 +227,25 @@ def test_all_broken_rules():
     assert [r.id for r in all_broken_rules(FORM, answers)] == ["d_le_s", "n_le_d"]
     assert [r.id for r in all_broken_rules(FORM, answers, "hard")] == ["d_le_s", "n_le_d"]
     assert all_broken_rules(FORM, answers, "soft") == []
-    assert [r.id for r in all_broken_rules(FORM, {"sasaran": 50, "ditimbang": 0}, "soft",
-                                           Context(prev={"sasaran": 10}, month=8))] == ["s_stabil", "agustus"]
+    assert [
+        r.id
+        for r in all_broken_rules(FORM, {"sasaran": 50, "ditimbang": 0}, "soft", Context(prev={"sasaran": 10}, month=8))
+    ] == ["s_stabil", "agustus"]
     assert all_broken_rules(FORM, {}) == []
 
 
 def test_a_division_by_zero_does_not_break_a_rule():
-    form = make_form([q("a"), q("b")], rules=[{"id": "r", "kind": "hard", "check": "a / b <= 1",
-                                               "message": T("m")}])
+    form = make_form([q("a"), q("b")], rules=[{"id": "r", "kind": "hard", "check": "a / b <= 1", "message": T("m")}])
     assert all_broken_rules(form, {"a": 5, "b": 0}) == []
     assert [r.id for r in all_broken_rules(form, {"a": 5, "b": 1})] == ["r"]
 
 
 def test_a_rule_on_a_derived_indicator_breaks():
-    form = make_form([q("a"), q("b")],
-                     rules=[{"id": "rate_le_1", "kind": "hard", "check": "rate <= 1", "message": T("m")}],
-                     derived=[{"id": "rate", "label": T("rate"), "formula": "a / b"}])
+    form = make_form(
+        [q("a"), q("b")],
+        rules=[{"id": "rate_le_1", "kind": "hard", "check": "rate <= 1", "message": T("m")}],
+        derived=[{"id": "rate", "label": T("rate"), "formula": "a / b"}],
+    )
     assert derived_values(form, {"a": 5, "b": 2}) == {"rate": 2.5}
     assert [r.id for r in all_broken_rules(form, {"a": 5, "b": 2})] == ["rate_le_1"]
 
@@ -231,10 +257,13 @@ def test_missing_required():
     assert ids(missing_required(FORM, {})) == ["hamil", "sasaran", "ditimbang"]
     assert ids(missing_required(FORM, {"hamil": True})) == ["usia_kehamilan", "sasaran", "ditimbang"]
     assert ids(missing_required(FORM, {"hamil": True, "usia_kehamilan": None})) == [
-        "usia_kehamilan", "sasaran", "ditimbang"]
+        "usia_kehamilan",
+        "sasaran",
+        "ditimbang",
+    ]
     answers = {"hamil": False, "sasaran": 0, "ditimbang": 0}
-    assert missing_required(FORM, answers) == []           # 0 is an answer; optional ones are not needed
-    assert not is_complete(FORM, answers)                  # but naik/catatan were not offered yet
+    assert missing_required(FORM, answers) == []  # 0 is an answer; optional ones are not needed
+    assert not is_complete(FORM, answers)  # but naik/catatan were not offered yet
     assert is_complete(FORM, {**answers, "naik": None, "catatan": None})
     assert not is_complete(FORM, {**answers, "naik": None, "catatan": None, "sasaran": None})
 
@@ -251,9 +280,17 @@ def test_derived_values():
 def test_derived_values_with_missing_inputs_and_zero_denominators():
     assert derived_values(FORM, {}) == {"ds": None, "nd": None, "ds_persen": None, "selisih": None}
     assert derived_values(FORM, {"sasaran": 0, "ditimbang": 0}) == {
-        "ds": None, "nd": None, "ds_persen": None, "selisih": 0.0}
+        "ds": None,
+        "nd": None,
+        "ds_persen": None,
+        "selisih": 0.0,
+    }
     assert derived_values(FORM, {"sasaran": 10, "ditimbang": 0, "naik": 0}) == {
-        "ds": 0.0, "nd": None, "ds_persen": 0.0, "selisih": 10.0}
+        "ds": 0.0,
+        "nd": None,
+        "ds_persen": 0.0,
+        "selisih": 10.0,
+    }
     assert derived_values(FORM, {"sasaran": 10, "ditimbang": 5, "naik": None})["nd"] is None
 
 
@@ -264,8 +301,9 @@ def test_derived_values_do_not_change_the_answers():
 
 
 def test_derived_may_use_last_month():
-    form = make_form([q("a")], derived=[{"id": "naik", "label": T("naik"), "formula": "a - prev.a",
-                                         "format": "number"}])
+    form = make_form(
+        [q("a")], derived=[{"id": "naik", "label": T("naik"), "formula": "a - prev.a", "format": "number"}]
+    )
     assert derived_values(form, {"a": 7}, Context(prev={"a": 5})) == {"naik": 2.0}
     assert derived_values(form, {"a": 7}) == {"naik": None}
 
@@ -302,14 +340,26 @@ def forms_and_answers(draw):
             parts = []
             for _ in range(draw(st.integers(1, 2))):
                 j = draw(st.integers(0, i - 1))
-                parts.append(draw(st.sampled_from([f"q{j} > {draw(st.integers(0, 4))}", f"q{j} is None",
-                                                   f"q{j} is not None", f"q{j} != 2", f"answered(q{j})",
-                                                   f"prev.q{j} is None or q{j} >= prev.q{j}"])))
+                parts.append(
+                    draw(
+                        st.sampled_from(
+                            [
+                                f"q{j} > {draw(st.integers(0, 4))}",
+                                f"q{j} is None",
+                                f"q{j} is not None",
+                                f"q{j} != 2",
+                                f"answered(q{j})",
+                                f"prev.q{j} is None or q{j} >= prev.q{j}",
+                            ]
+                        )
+                    )
+                )
             fields["relevant"] = draw(st.sampled_from([" and ", " or "])).join(parts)
         questions.append(q(f"q{i}", **fields))
     form = make_form(questions)
-    answers = draw(st.dictionaries(st.sampled_from([f"q{i}" for i in range(n)]),
-                                   st.one_of(st.none(), st.integers(0, 5))))
+    answers = draw(
+        st.dictionaries(st.sampled_from([f"q{i}" for i in range(n)]), st.one_of(st.none(), st.integers(0, 5)))
+    )
     context = Context(prev=draw(st.dictionaries(st.sampled_from([f"q{i}" for i in range(n)]), st.integers(0, 5))))
     return form, answers, context
 
@@ -341,7 +391,7 @@ def test_next_question_is_never_answered(case):
     else:
         assert following.id not in answers
         assert following in relevant
-        earlier = relevant[:relevant.index(following)]
+        earlier = relevant[: relevant.index(following)]
         assert all(x.id in answers for x in earlier)
 
 
@@ -352,9 +402,11 @@ def test_after_pruning_the_walk_is_consistent(case):
     kept, _ = prune(form, answers, context)
     relevant = relevant_questions(form, kept, context)
     assert ids(missing_required(form, kept, context)) == [
-        x.id for x in relevant if x.required and kept.get(x.id) is None]
+        x.id for x in relevant if x.required and kept.get(x.id) is None
+    ]
     assert is_complete(form, kept, context) == (
-        all(x.id in kept for x in relevant) and not missing_required(form, kept, context))
+        all(x.id in kept for x in relevant) and not missing_required(form, kept, context)
+    )
     # walking back from the review visits every relevant question once, in reverse order
     seen, current = [], None
     while (before := previous_question(form, kept, current, context)) is not None:
@@ -364,8 +416,10 @@ def test_after_pruning_the_walk_is_consistent(case):
 
 
 @FAST
-@given(st.dictionaries(st.sampled_from("abcde"), st.one_of(st.none(), st.integers(0, 3))),
-       st.dictionaries(st.sampled_from("abcde"), st.one_of(st.none(), st.integers(0, 3))))
+@given(
+    st.dictionaries(st.sampled_from("abcde"), st.one_of(st.none(), st.integers(0, 3))),
+    st.dictionaries(st.sampled_from("abcde"), st.one_of(st.none(), st.integers(0, 3))),
+)
 def test_changed_answers_properties(old, new):
     changes = changed_answers(old, new)
     assert changed_answers(old, old) == {}

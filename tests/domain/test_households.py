@@ -1,4 +1,5 @@
 """Households, pure: access per role, tolerant names, soft identity checks, indicators by hand."""
+
 from domain.households import (
     identity_visible,
     last4,
@@ -61,9 +62,11 @@ def test_identity_soft_checks():
 
 
 def test_state_at_picks_the_last_version_by_the_cutoff():
-    versions = [{"version": 1, "saved_at": "2026-09-10T01:00:00+00:00"},
-                {"version": 2, "saved_at": "2026-10-31T16:59:59+00:00"},
-                {"version": 3, "saved_at": "2026-11-02T00:00:00+00:00"}]
+    versions = [
+        {"version": 1, "saved_at": "2026-09-10T01:00:00+00:00"},
+        {"version": 2, "saved_at": "2026-10-31T16:59:59+00:00"},
+        {"version": 3, "saved_at": "2026-11-02T00:00:00+00:00"},
+    ]
     assert state_at(versions, "2026-08-31T16:59:59+00:00") is None
     assert state_at(versions, "2026-10-31T16:59:59+00:00")["version"] == 2
     assert state_at(versions, "2026-11-30T16:59:59+00:00")["version"] == 3
@@ -71,22 +74,46 @@ def test_state_at_picks_the_last_version_by_the_cutoff():
 
 def test_indicators_by_hand():
     form = household_form()
-    base = {"jumlah_anggota": 4, "jumlah_balita": 1, "jumlah_ibu_hamil": 0, "ada_pus": True, "usia_istri_pus": 28,
-            "jumlah_anak_pus": 2, "jarak_kelahiran_dekat": False, "fasilitas_bab": "sendiri",
-            "jenis_kloset": "leher_angsa", "pembuangan_akhir_tinja": "tangki_septik"}
+    base = {
+        "jumlah_anggota": 4,
+        "jumlah_balita": 1,
+        "jumlah_ibu_hamil": 0,
+        "ada_pus": True,
+        "usia_istri_pus": 28,
+        "jumlah_anak_pus": 2,
+        "jarak_kelahiran_dekat": False,
+        "fasilitas_bab": "sendiri",
+        "jenis_kloset": "leher_angsa",
+        "pembuangan_akhir_tinja": "tangki_septik",
+    }
     households = [
         # poor, safe water, proper sanitation, not at risk, PKH + PBI
         {**base, "desil_kesejahteraan": 2, "sumber_air_minum_utama": "leding", "penerima_bansos": ["pkh", "pbi_jk"]},
         # decile 5, river water -> at risk of stunting, BLT-DD
         {**base, "desil_kesejahteraan": 5, "sumber_air_minum_utama": "air_permukaan", "penerima_bansos": ["blt_dd"]},
         # no decile, well water, no toilet -> at risk; no assistance
-        {**base, "desil_kesejahteraan": None, "sumber_air_minum_utama": "sumur_terlindung",
-         "fasilitas_bab": "tidak_ada", "jenis_kloset": None, "pembuangan_akhir_tinja": None,
-         "penerima_bansos": ["tidak_ada"]},
+        {
+            **base,
+            "desil_kesejahteraan": None,
+            "sumber_air_minum_utama": "sumur_terlindung",
+            "fasilitas_bab": "tidak_ada",
+            "jenis_kloset": None,
+            "pembuangan_akhir_tinja": None,
+            "penerima_bansos": ["tidak_ada"],
+        },
         # decile 4, bottled water, septic but a pit latrine (not proper sanitation), no target family members
-        {**base, "desil_kesejahteraan": 4, "sumber_air_minum_utama": "kemasan", "jenis_kloset": "cemplung",
-         "jumlah_balita": 0, "ada_pus": False, "usia_istri_pus": None, "jumlah_anak_pus": None,
-         "jarak_kelahiran_dekat": None, "penerima_bansos": ["pkh"]},
+        {
+            **base,
+            "desil_kesejahteraan": 4,
+            "sumber_air_minum_utama": "kemasan",
+            "jenis_kloset": "cemplung",
+            "jumlah_balita": 0,
+            "ada_pus": False,
+            "usia_istri_pus": None,
+            "jumlah_anak_pus": None,
+            "jarak_kelahiran_dekat": None,
+            "penerima_bansos": ["pkh"],
+        },
     ]
     result = village_indicators(form, households)
     assert result["rt_jumlah"] == 4

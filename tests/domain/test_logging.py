@@ -1,4 +1,5 @@
 """Logs never carry the bot token or identity numbers (NIK/KK)."""
+
 from __future__ import annotations
 
 import io
@@ -10,28 +11,31 @@ from hypothesis import strategies as st
 
 from runtime.logging_setup import RedactingFilter, redact, setup_logging
 
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"   # 35 characters after the colon
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"  # 35 characters after the colon
 NIK = "3204125708900001"
 KK = "3204120101200003"
 
 
-@pytest.mark.parametrize("text,expected", [
-    (TOKEN, "[token]"),
-    (f"POST https://api.telegram.org/bot{TOKEN}/getUpdates", "POST https://api.telegram.org/bot[token]/getUpdates"),
-    (f"token={TOKEN}.", "token=[token]."),
-    ("123456:TEST-token-for-the-local-bot-api", "[token]"),
-    (f"NIK {NIK}", "NIK [16 digits]"),
-    (f"kk={KK};nik={NIK}", "kk=[16 digits];nik=[16 digits]"),
-    (f"({NIK})", "([16 digits])"),
-    (f"abc{NIK}xyz", "abc[16 digits]xyz"),
-    ("123456789012345", "123456789012345"),              # 15 digits: not a NIK
-    ("12345678901234567", "12345678901234567"),          # 17 digits: not a NIK either
-    ("081234567890", "081234567890"),                    # a phone number stays
-    ("user 987654321 chat -100123456789", "user 987654321 chat -100123456789"),
-    ("2026-11-23 10:00:00", "2026-11-23 10:00:00"),
-    ("12345:short", "12345:short"),                      # too short to be a token
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (TOKEN, "[token]"),
+        (f"POST https://api.telegram.org/bot{TOKEN}/getUpdates", "POST https://api.telegram.org/bot[token]/getUpdates"),
+        (f"token={TOKEN}.", "token=[token]."),
+        ("123456:TEST-token-for-the-local-bot-api", "[token]"),
+        (f"NIK {NIK}", "NIK [16 digits]"),
+        (f"kk={KK};nik={NIK}", "kk=[16 digits];nik=[16 digits]"),
+        (f"({NIK})", "([16 digits])"),
+        (f"abc{NIK}xyz", "abc[16 digits]xyz"),
+        ("123456789012345", "123456789012345"),  # 15 digits: not a NIK
+        ("12345678901234567", "12345678901234567"),  # 17 digits: not a NIK either
+        ("081234567890", "081234567890"),  # a phone number stays
+        ("user 987654321 chat -100123456789", "user 987654321 chat -100123456789"),
+        ("2026-11-23 10:00:00", "2026-11-23 10:00:00"),
+        ("12345:short", "12345:short"),  # too short to be a token
+        ("", ""),
+    ],
+)
 def test_redact(text, expected):
     assert redact(text) == expected
 
@@ -150,14 +154,18 @@ def test_any_16_digit_number_is_removed(before, after, digits):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.integers(0, 10 ** 15 - 1))
+@given(st.integers(0, 10**15 - 1))
 def test_shorter_numbers_stay(n):
     assert redact(f"count={n}") == f"count={n}"
 
 
 @settings(max_examples=100, deadline=None)
-@given(bot_id=st.integers(10_000, 10 ** 10), secret=st.text(
-    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=20, max_size=46))
+@given(
+    bot_id=st.integers(10_000, 10**10),
+    secret=st.text(
+        alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=20, max_size=46
+    ),
+)
 def test_any_token_is_removed(bot_id, secret):
     token = f"{bot_id}:{secret}"
     redacted = redact(f"GET https://api.telegram.org/bot{token}/getMe failed")

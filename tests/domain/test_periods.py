@@ -29,7 +29,11 @@ def test_year_boundaries():
     assert Period(2026, 12).next() == Period(2027, 1)
     assert Period(2027, 1).prev() == Period(2026, 12)
     assert period_range(Period(2026, 11), Period(2027, 2)) == [
-        Period(2026, 11), Period(2026, 12), Period(2027, 1), Period(2027, 2)]
+        Period(2026, 11),
+        Period(2026, 12),
+        Period(2027, 1),
+        Period(2027, 2),
+    ]
     with pytest.raises(ValueError):
         period_range(Period(2026, 2), Period(2026, 1))
 

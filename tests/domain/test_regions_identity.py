@@ -18,9 +18,17 @@ from domain.regions import (
 TODAY = date(2026, 11, 23)
 
 
-@pytest.mark.parametrize("code,zone", [("32.04.12.2001", "Asia/Jakarta"), ("51.01", "Asia/Makassar"),
-                                       ("61", "Asia/Pontianak"), ("91.03.01.2001", "Asia/Jayapura"),
-                                       ("73.71", "Asia/Makassar"), ("81.01", "Asia/Jayapura")])
+@pytest.mark.parametrize(
+    "code,zone",
+    [
+        ("32.04.12.2001", "Asia/Jakarta"),
+        ("51.01", "Asia/Makassar"),
+        ("61", "Asia/Pontianak"),
+        ("91.03.01.2001", "Asia/Jayapura"),
+        ("73.71", "Asia/Makassar"),
+        ("81.01", "Asia/Jayapura"),
+    ],
+)
 def test_zone_follows_the_province(code, zone):
     assert timezone_for_province(code) == zone
 
@@ -58,12 +66,20 @@ def test_two_digit_year_never_lies_in_the_future():
     assert parse_nik("3204121701270001", TODAY).birth_date == date(1927, 1, 17)
 
 
-@pytest.mark.parametrize("number,reason", [
-    ("320412170890000", "length"), ("32041217089000012", "length"), ("320412170890000A", "length"),
-    ("9904121708900001", "province"), ("3200121708900001", "regency"),
-    ("3204123208900001", "date"), ("3204122902010001", "date"),  # 32nd day; 29 Feb 2001
-    ("3204121708900000", "serial"), ("3204127208900001", "date"),  # women's day 72 -> 32
-])
+@pytest.mark.parametrize(
+    "number,reason",
+    [
+        ("320412170890000", "length"),
+        ("32041217089000012", "length"),
+        ("320412170890000A", "length"),
+        ("9904121708900001", "province"),
+        ("3200121708900001", "regency"),
+        ("3204123208900001", "date"),
+        ("3204122902010001", "date"),  # 32nd day; 29 Feb 2001
+        ("3204121708900000", "serial"),
+        ("3204127208900001", "date"),  # women's day 72 -> 32
+    ],
+)
 def test_bad_niks(number, reason):
     with pytest.raises(IdentityError) as problem:
         parse_nik(number, TODAY)
@@ -111,8 +127,13 @@ def test_kk_parser_gives_16_ascii_digits_or_an_identity_error(text):
     assert mask(number).count("*") == 6
 
 
-@given(st.sampled_from(["32", "53", "91"]), st.integers(1, 99), st.integers(0, 99_999_999), st.integers(1, 9999),
-       st.sampled_from(["", " ", ".", "-"]))
+@given(
+    st.sampled_from(["32", "53", "91"]),
+    st.integers(1, 99),
+    st.integers(0, 99_999_999),
+    st.integers(1, 9999),
+    st.sampled_from(["", " ", ".", "-"]),
+)
 def test_kk_typed_in_groups_reads_back(province, regency, middle, serial, separator):
     number = f"{province}{regency:02d}{middle:08d}{serial:04d}"
     typed = separator.join([number[:4], number[4:8], number[8:12], number[12:]])

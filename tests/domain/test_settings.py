@@ -1,4 +1,5 @@
 """Settings from the environment: defaults, derived values and one-line errors that never echo the value."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -73,34 +74,41 @@ def test_blank_secrets_and_file_url_mean_unset(blank):
     assert settings.telegram_api_file_url is None
 
 
-@pytest.mark.parametrize("base,file_url", [
-    ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
-    ("http://127.0.0.1:8081/bot/", "http://127.0.0.1:8081/file/bot"),
-    ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
-    ("http://localhost:8081", "http://localhost:8081/file/bot"),
-    ("http://localhost:8081/", "http://localhost:8081/file/bot"),
-    ("https://proxy.example/tg/bot", "https://proxy.example/tg/file/bot"),
-    ("https://proxy.example/robot", "https://proxy.example/robot/file/bot"),
-])
+@pytest.mark.parametrize(
+    "base,file_url",
+    [
+        ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
+        ("http://127.0.0.1:8081/bot/", "http://127.0.0.1:8081/file/bot"),
+        ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
+        ("http://localhost:8081", "http://localhost:8081/file/bot"),
+        ("http://localhost:8081/", "http://localhost:8081/file/bot"),
+        ("https://proxy.example/tg/bot", "https://proxy.example/tg/file/bot"),
+        ("https://proxy.example/robot", "https://proxy.example/robot/file/bot"),
+    ],
+)
 def test_file_url_is_derived_from_the_base_url(base, file_url):
     assert load(telegram_api_base_url=base).file_url == file_url
 
 
 def test_an_explicit_file_url_wins():
-    settings = load(telegram_api_base_url="http://127.0.0.1:8081/bot",
-                    telegram_api_file_url="http://files.local/file/bot")
+    settings = load(
+        telegram_api_base_url="http://127.0.0.1:8081/bot", telegram_api_file_url="http://files.local/file/bot"
+    )
     assert settings.file_url == "http://files.local/file/bot"
 
 
-@pytest.mark.parametrize("text,ids", [
-    ("111", (111,)),
-    ("111,222", (111, 222)),
-    (" 111 , 222 ,333 ", (111, 222, 333)),
-    ("111,,222,", (111, 222)),
-    ("-100123", (-100123,)),
-    ("", ()),
-    ("  ", ()),
-])
+@pytest.mark.parametrize(
+    "text,ids",
+    [
+        ("111", (111,)),
+        ("111,222", (111, 222)),
+        (" 111 , 222 ,333 ", (111, 222, 333)),
+        ("111,,222,", (111, 222)),
+        ("-100123", (-100123,)),
+        ("", ()),
+        ("  ", ()),
+    ],
+)
 def test_admin_ids(text, ids):
     assert load(admin_telegram_ids=text).admin_telegram_ids == ids
 
@@ -127,8 +135,7 @@ def test_from_the_environment(monkeypatch):
 
 def test_from_an_env_file(tmp_path):
     env = tmp_path / "custom.env"
-    env.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nADMIN_TELEGRAM_IDS=7, 8\nUNKNOWN_SETTING=ignored\n",
-                   encoding="utf-8")
+    env.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nADMIN_TELEGRAM_IDS=7, 8\nUNKNOWN_SETTING=ignored\n", encoding="utf-8")
     settings = load_settings(_env_file=env)
     assert settings.token() == TOKEN
     assert settings.admin_telegram_ids == (7, 8)
@@ -197,10 +204,22 @@ def test_only_the_first_bad_setting_is_reported():
 
 
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.sampled_from(["telegram_bot_token", "telegram_api_base_url", "default_timezone",
-                             "admin_telegram_ids", "digest_time", "backup_time", "quiet_hours",
-                             "backup_keep", "digest_weekday"]),
-       text=st.text(max_size=30))
+@given(
+    name=st.sampled_from(
+        [
+            "telegram_bot_token",
+            "telegram_api_base_url",
+            "default_timezone",
+            "admin_telegram_ids",
+            "digest_time",
+            "backup_time",
+            "quiet_hours",
+            "backup_keep",
+            "digest_weekday",
+        ]
+    ),
+    text=st.text(max_size=30),
+)
 def test_a_random_value_is_accepted_or_reported_without_echoing_it(name, text):
     value = f"QQ{text}ZZ"  # never a valid value for these settings
     with pytest.raises(SettingsError) as caught:

@@ -1,4 +1,5 @@
 """The text catalogues: complete, consistent between languages, safe to fill in, and every key the code uses."""
+
 from __future__ import annotations
 
 import ast
@@ -58,8 +59,9 @@ def test_placeholders():
 
 
 class _TagChecker(HTMLParser):
-    ALLOWED = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler",
-                         "blockquote"})
+    ALLOWED = frozenset(
+        {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler", "blockquote"}
+    )
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -99,14 +101,17 @@ def test_a_missing_parameter_is_an_error():
 # --------------------------------------------------------------------------- filling in
 
 
-@pytest.mark.parametrize("value,shown", [
-    ("<b>Budi</b>", "&lt;b&gt;Budi&lt;/b&gt;"),
-    ("Tom & Jerry", "Tom &amp; Jerry"),
-    ("'; DROP TABLE users; --", "'; DROP TABLE users; --"),
-    ('<a href="x">', '&lt;a href="x"&gt;'),
-    ("{name}", "{name}"),
-    (12, "12"),
-])
+@pytest.mark.parametrize(
+    "value,shown",
+    [
+        ("<b>Budi</b>", "&lt;b&gt;Budi&lt;/b&gt;"),
+        ("Tom & Jerry", "Tom &amp; Jerry"),
+        ("'; DROP TABLE users; --", "'; DROP TABLE users; --"),
+        ('<a href="x">', '&lt;a href="x"&gt;'),
+        ("{name}", "{name}"),
+        (12, "12"),
+    ],
+)
 def test_parameters_are_escaped(value, shown):
     assert t("id", "start.welcome_back", name=value) == f"Halo lagi, {shown}!"
     assert t("en", "start.welcome_back", name=value) == f"Hello again, {shown}!"
@@ -136,7 +141,7 @@ def test_any_parameter_is_safe(value, lang):
     template = catalogue(lang)["start.welcome_back"]
     assert text == template.format(name=html.escape(value, quote=False))
     before, after = template.split("{name}")
-    inserted = text[len(before):len(text) - len(after)]
+    inserted = text[len(before) : len(text) - len(after)]
     assert "<" not in inserted and ">" not in inserted
     assert html.unescape(inserted) == value
 
@@ -182,8 +187,9 @@ def _scan():
     for path in _code_files():
         where = str(path.relative_to(REPO))
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        in_f_strings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
-                        for part in ast.walk(node)}
+        in_f_strings = {
+            id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in ast.walk(node)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 for argument in _key_arguments(node):
@@ -192,8 +198,12 @@ def _scan():
                             literal_keys.setdefault(part.value, where)
                         elif isinstance(part, ast.JoinedStr):
                             patterns.setdefault(_pattern(part), where)
-            elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in in_f_strings
-                  and _KEY_LIKE.match(node.value)):
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in in_f_strings
+                and _KEY_LIKE.match(node.value)
+            ):
                 # keys passed around before reaching t(), e.g. _offer(..., "report.choose_form")
                 literal_keys.setdefault(node.value, where)
     return literal_keys, patterns
@@ -204,8 +214,14 @@ LITERAL_KEYS, KEY_PATTERNS = _scan()
 
 def test_the_scan_finds_the_code():
     assert len(LITERAL_KEYS) > 60
-    assert {"start.ask_code", "error.empty", "form.review_pick", "report.choose_form",
-            "gate.not_for_role", "report.state_open"} <= set(LITERAL_KEYS)
+    assert {
+        "start.ask_code",
+        "error.empty",
+        "form.review_pick",
+        "report.choose_form",
+        "gate.not_for_role",
+        "report.state_open",
+    } <= set(LITERAL_KEYS)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -215,8 +231,13 @@ def test_every_literal_key_used_in_the_code_exists(lang):
 
 
 # Keys built with f-strings, and everything each one can expand to.
-IDENTITY_REASONS = sorted({node.args[0].value for node in ast.walk(ast.parse(Path(identity.__file__).read_text()))
-                           if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "IdentityError"})
+IDENTITY_REASONS = sorted(
+    {
+        node.args[0].value
+        for node in ast.walk(ast.parse(Path(identity.__file__).read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "IdentityError"
+    }
+)
 # Outcome.REGISTERED and Outcome.LIMITED are answered before the start.code_{...} line is reached.
 CODE_OUTCOMES = [o.value for o in Outcome if o not in (Outcome.REGISTERED, Outcome.LIMITED)]
 ALL_COMMANDS = sorted({name for names in COMMANDS.values() for name in names} | set(GUEST_COMMANDS))
@@ -270,6 +291,7 @@ def test_form_commands_are_explained_in_the_help():
 def test_answer_errors_render_with_their_params():
     from domain.answers import AnswerError, parse_answer
     from domain.forms import Question
+
     question = Question.model_validate({"id": "q", "type": "count", "max": 10, "label": {"id": "x", "en": "x"}})
     for text in ["abc", "1,5", "-1", "11", ""]:
         with pytest.raises(AnswerError) as caught:

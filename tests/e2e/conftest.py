@@ -5,6 +5,7 @@ as an operator would (villages import, posyandu add, invite) before the bot star
 Waits use the double's helpers (a chat's messages, the server's request log); the only sleeps
 are tiny polling steps.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,6 +52,7 @@ def server(allowed_violations):
 @dataclass
 class World:
     """A seeded database and the settings every process (CLI or bot) gets."""
+
     tmp: Path
     server: LocalBotApi
     database: Path
@@ -84,12 +86,17 @@ class World:
         rows = self.query(
             "SELECT v.question_id, v.value FROM report_values v JOIN report_revisions r ON r.id = v.revision_id "
             "JOIN reports p ON p.id = r.report_id WHERE p.form_id = ? AND p.posyandu_id = ? "
-            "AND r.revision = p.latest_revision", (form_id, self.posyandu_id))
+            "AND r.revision = p.latest_revision",
+            (form_id, self.posyandu_id),
+        )
         return {r["question_id"]: None if r["value"] is None else json.loads(r["value"]) for r in rows}
 
     def draft_answers(self, telegram_id: int) -> dict:
-        rows = self.query("SELECT a.question_id, a.value FROM draft_answers a JOIN drafts d ON d.id = a.draft_id "
-                          "WHERE d.telegram_id = ?", (telegram_id,))
+        rows = self.query(
+            "SELECT a.question_id, a.value FROM draft_answers a JOIN drafts d ON d.id = a.draft_id "
+            "WHERE d.telegram_id = ?",
+            (telegram_id,),
+        )
         return {r["question_id"]: None if r["value"] is None else json.loads(r["value"]) for r in rows}
 
 
@@ -97,15 +104,20 @@ class World:
 def world(tmp_path, server) -> World:
     """Villages, posyandu Mawar (and Melati) in Sukamaju, five kader codes for Mawar: all by CLI."""
     database = tmp_path / "data" / "lapordesa.sqlite3"
-    w = World(tmp=tmp_path, server=server, database=database, posyandu_id=0,
-              settings={"FORMS_DIR": str(TEST_FORMS), "ADMIN_TELEGRAM_IDS": "9000",
-                        "QUIET_HOURS": "off"})  # real clock: the reminder step works at any hour
+    w = World(
+        tmp=tmp_path,
+        server=server,
+        database=database,
+        posyandu_id=0,
+        settings={"FORMS_DIR": str(TEST_FORMS), "ADMIN_TELEGRAM_IDS": "9000", "QUIET_HOURS": "off"},
+    )  # real clock: the reminder step works at any hour
     (tmp_path / "villages.csv").write_text(VILLAGES_CSV, encoding="utf-8")
     w.cli("villages", "import", tmp_path / "villages.csv")
     w.posyandu_id = int(w.cli("posyandu", "add", "--village", VILLAGE, "--name", "Mawar").stdout.strip())
     w.cli("posyandu", "add", "--village", VILLAGE, "--name", "Melati")
-    w.codes = w.cli("invite", "--role", "kader", "--village", VILLAGE, "--posyandu", w.posyandu_id,
-                    "--count", 5).stdout.split()
+    w.codes = w.cli(
+        "invite", "--role", "kader", "--village", VILLAGE, "--posyandu", w.posyandu_id, "--count", 5
+    ).stdout.split()
     assert len(w.codes) == 5
     return w
 
@@ -177,8 +189,12 @@ def register(person, code: str) -> None:
 def open_report(person, first_question: str = "balita sasaran", timeout: float = 10.0):
     """/lapor; when two months are open (early in a month) the newer one is chosen."""
     person.send("/lapor")
-    message = person.wait_for(lambda m: is_new(m) and (first_question in m.content or "Untuk bulan apa" in m.content
-                                                       or "Laporan apa" in m.content), timeout)
+    message = person.wait_for(
+        lambda m: (
+            is_new(m) and (first_question in m.content or "Untuk bulan apa" in m.content or "Laporan apa" in m.content)
+        ),
+        timeout,
+    )
     if "Laporan apa" in message.content:
         return message
     if "Untuk bulan apa" in message.content:
@@ -200,8 +216,10 @@ def activity_date() -> tuple[str, str]:
 def settled(world) -> None:
     """Until the bot has finished every update it acted on (its replies sent, not only its
     changes committed): a kill after this point is a kill between two updates."""
-    wait_until(lambda: world.scalar("SELECT COUNT(*) FROM handled_updates WHERE replied = 0") == 0,
-               what="the bot to finish handling what it took")
+    wait_until(
+        lambda: world.scalar("SELECT COUNT(*) FROM handled_updates WHERE replied = 0") == 0,
+        what="the bot to finish handling what it took",
+    )
 
 
 def wait_until(condition, timeout: float = 10.0, what: str = "condition"):

@@ -3,6 +3,7 @@ registers, answers the monthly report (wrong answers on the way), the bot is SIG
 and started again, she continues and submits; a coordinator downloads the Excel summary and finds
 her numbers in it; she adds a household and updates it; a reminder round from the command line
 reaches the kader who has not reported."""
+
 from __future__ import annotations
 
 import shutil
@@ -59,9 +60,15 @@ def test_report_kill_export_household_and_reminders(world, make_bot, server, for
     bot.kill()
     bot.start(server)
     typed_date, _ = activity_date()
-    for text, expect in [("ya", "peserta kelas"), ("12", "Berat rata-rata"), ("12,5", "Di mana"),
-                         ("2", "Layanan apa"), ("1, 3", "Tanggal kegiatan"), (typed_date, "Catatan"),
-                         ("/lewati", "Periksa lagi")]:
+    for text, expect in [
+        ("ya", "peserta kelas"),
+        ("12", "Berat rata-rata"),
+        ("12,5", "Di mana"),
+        ("2", "Layanan apa"),
+        ("1, 3", "Tanggal kegiatan"),
+        (typed_date, "Catatan"),
+        ("/lewati", "Periksa lagi"),
+    ]:
         answer(siti, text, expect)
     siti.press("Kirim")
     said(siti, "Terkirim")
@@ -72,7 +79,7 @@ def test_report_kill_export_household_and_reminders(world, make_bot, server, for
     [code] = world.cli("invite", "--role", "koordinator", "--village", VILLAGE).stdout.split()
     budi = server.user(BUDI, "Budi")
     register(budi, code)
-    budi.send(f"/ekspor {period} {period}")   # the months typed; the only area is chosen for him
+    budi.send(f"/ekspor {period} {period}")  # the months typed; the only area is chosen for him
     said(budi, "Rekap sedang dibuat")
     wait_until(lambda: server.documents(BUDI), timeout=60, what="the workbook to arrive")
     [(name, content)] = server.documents(BUDI)
@@ -92,8 +99,13 @@ def test_report_kill_export_household_and_reminders(world, make_bot, server, for
     said(siti, "setuju")
     siti.press("Ya")
     said(siti, "nomor Kartu Keluarga")
-    for text, expect in [(KK, "NIK kepala keluarga"), (NIK, "nama kepala keluarga"), (NAME, "jenis kelamin"),
-                         ("1", "dusun"), *HOUSEHOLD_ANSWERS]:
+    for text, expect in [
+        (KK, "NIK kepala keluarga"),
+        (NIK, "nama kepala keluarga"),
+        (NAME, "jenis kelamin"),
+        ("1", "dusun"),
+        *HOUSEHOLD_ANSWERS,
+    ]:
         answer(siti, text, expect)
     siti.press("✅ Kirim")
     assert "versi 1" in said(siti, "Tersimpan").text
@@ -123,4 +135,3 @@ def test_report_kill_export_household_and_reminders(world, make_bot, server, for
     reminder = said(rina, "Pengingat laporan")
     assert "Laporan Uji" in reminder.text and "Melati" in reminder.text
     assert not [m for m in siti.messages if "Pengingat laporan" in m.text]
-

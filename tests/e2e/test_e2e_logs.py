@@ -1,6 +1,7 @@
 """What `python bot.py run` writes to stdout/stderr after a full run: never the token, never a
 16-digit number (NIK and KK numbers are 16 digits), and the bot made no request Telegram would
 refuse."""
+
 from __future__ import annotations
 
 import re

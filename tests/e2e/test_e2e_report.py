@@ -7,6 +7,7 @@ it is back. The bot confirms an update only after handling it (app/polling.py), 
 Telegram delivers again what was unfinished; what had already taken effect is not applied twice,
 and where its reply may not have been sent the person is shown where they are again.
 """
+
 from __future__ import annotations
 
 import random
@@ -30,8 +31,17 @@ SITI = 1001
 
 
 def expected_values(date_iso: str, catatan=None) -> dict:
-    return {"sasaran": 50, "ditimbang": 40, "ada_kelas": True, "peserta_kelas": 12, "berat_rata": 12.5,
-            "tempat": "balai", "layanan": ["timbang", "vitamin"], "tanggal": date_iso, "catatan": catatan}
+    return {
+        "sasaran": 50,
+        "ditimbang": 40,
+        "ada_kelas": True,
+        "peserta_kelas": 12,
+        "berat_rata": 12.5,
+        "tempat": "balai",
+        "layanan": ["timbang", "vitamin"],
+        "tanggal": date_iso,
+        "catatan": catatan,
+    }
 
 
 def restart(bot, server):
@@ -64,8 +74,13 @@ def test_sigkill_mid_report_loses_nothing_and_the_person_just_continues(world, b
     siti.send("12,5")
     reply = next_message(siti)
     assert "Di mana kegiatan?" in reply.text, reply.text  # accepted at the right question, not re-asked
-    assert world.draft_answers(SITI) == {"sasaran": 50, "ditimbang": 40, "ada_kelas": True, "peserta_kelas": 12,
-                                         "berat_rata": 12.5}
+    assert world.draft_answers(SITI) == {
+        "sasaran": 50,
+        "ditimbang": 40,
+        "ada_kelas": True,
+        "peserta_kelas": 12,
+        "berat_rata": 12.5,
+    }
     siti.press("Balai desa")
     said(siti, "Layanan apa")
     siti.press("Penimbangan")
@@ -78,8 +93,16 @@ def test_sigkill_mid_report_loses_nothing_and_the_person_just_continues(world, b
     answer(siti, typed, "Catatan")
     siti.send("/lewati")
     review = said(siti, "Periksa lagi")
-    for shown in ("(S)?: 50 anak", "(D)?: 40 anak", "bulan ini?: Ya", "peserta kelas ibu?: 12", "12,5 kg",
-                  "Balai desa", "Penimbangan, Vitamin A", "Catatan singkat?: —"):
+    for shown in (
+        "(S)?: 50 anak",
+        "(D)?: 40 anak",
+        "bulan ini?: Ya",
+        "peserta kelas ibu?: 12",
+        "12,5 kg",
+        "Balai desa",
+        "Penimbangan, Vitamin A",
+        "Catatan singkat?: —",
+    ):
         assert shown in review.text, review.text
     siti.press("Kirim")
     receipt = said(siti, "Terkirim")
@@ -173,9 +196,17 @@ def test_answers_fetched_but_not_yet_handled_come_again_after_sigkill(world, bot
 # -- (c) the same Kirim update delivered twice ---------------------------------------------------
 def fill_quickly(person) -> None:
     typed_date, _ = activity_date()
-    for text, expect in [("50", "ditimbang"), ("40", "kelas ibu"), ("ya", "peserta kelas"), ("12", "Berat rata-rata"),
-                         ("12,5", "Di mana"), ("2", "Layanan apa"), ("1, 3", "Tanggal kegiatan"),
-                         (typed_date, "Catatan"), ("/lewati", "Periksa lagi")]:
+    for text, expect in [
+        ("50", "ditimbang"),
+        ("40", "kelas ibu"),
+        ("ya", "peserta kelas"),
+        ("12", "Berat rata-rata"),
+        ("12,5", "Di mana"),
+        ("2", "Layanan apa"),
+        ("1, 3", "Tanggal kegiatan"),
+        (typed_date, "Catatan"),
+        ("/lewati", "Periksa lagi"),
+    ]:
         answer(person, text, expect)
 
 
@@ -230,8 +261,10 @@ def test_kirim_delivered_twice_makes_one_revision(world, bot, server, allowed_vi
     server.delay("sendMessage", 1.0)
     kirim2, query = submit_unconfirmed(world, siti, server, 2)
     delivered_twice.append(query)
-    wait_until(lambda: any("revisi 2" in c.get("text", "") for c in server.calls("sendMessage")),
-               what="the receipt to be on its way")
+    wait_until(
+        lambda: any("revisi 2" in c.get("text", "") for c in server.calls("sendMessage")),
+        what="the receipt to be on its way",
+    )
     bot.kill()
     server.delay("sendMessage", 0)
     bot.start(server)
@@ -252,14 +285,17 @@ def test_kirim_delivered_twice_makes_one_revision(world, bot, server, allowed_vi
 
     rows = world.query("SELECT revision, update_id FROM report_revisions ORDER BY revision")
     assert [(r["revision"], r["update_id"]) for r in rows] == [(1, kirim1), (2, kirim2), (3, kirim3)]
-    actions = [r["action"] for r in
-               world.query("SELECT action FROM audit_log WHERE action LIKE 'report.%' ORDER BY id")]
+    actions = [
+        r["action"] for r in world.query("SELECT action FROM audit_log WHERE action LIKE 'report.%' ORDER BY id")
+    ]
     assert actions == ["report.submit", "report.revise", "report.revise"]
     assert world.report_values()["ditimbang"] == 42
     assert not [m for m in siti.messages if "gangguan" in m.content]  # no "sorry, something went wrong"
     receipts = [m for m in siti.messages if "Terkirim" in m.content]
-    assert [("revisi 1" in m.content, "revisi 3" in m.content) for m in receipts if "revisi 2" not in m.content] \
-        == [(True, False), (False, True)]  # each once: those Kirim presses were finished when redelivered
+    assert [("revisi 1" in m.content, "revisi 3" in m.content) for m in receipts if "revisi 2" not in m.content] == [
+        (True, False),
+        (False, True),
+    ]  # each once: those Kirim presses were finished when redelivered
     assert 1 <= len([m for m in receipts if "revisi 2" in m.content]) <= 2  # unfinished: sent again
 
 
@@ -273,8 +309,10 @@ def test_kirim_delivered_again_after_the_receipt_was_lost_tells_the_person(world
     server.fail_next("sendMessage", 502)  # the receipt is lost on the way ...
     kirim, query = submit_unconfirmed(world, siti, server, 1)
     delivered_twice.append(query)
-    wait_until(lambda: any("revisi 1" in c.get("text", "") for c in server.calls("sendMessage")),
-               what="the bot to try sending the receipt")
+    wait_until(
+        lambda: any("revisi 1" in c.get("text", "") for c in server.calls("sendMessage")),
+        what="the bot to try sending the receipt",
+    )
     restart(bot, server)  # ... and the bot dies before Telegram confirms the Kirim update
     wait_until(lambda: polled_past(server, kirim), timeout=15, what="the restarted bot to take Kirim again")
     answer(siti, "/bantuan", "/lapor")  # handled after the redelivered Kirim

@@ -1,4 +1,5 @@
 """Helpers for the export tests: people, submitted reports, the real forms."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,16 +24,26 @@ def services(settings, storage, clock) -> Services:
     return Services(settings=settings, storage=storage, forms=forms(), clock=clock)
 
 
-async def person(storage, telegram_id: int, role: Role, *areas: str, posyandu_id: int | None = None,
-                 name: str = "Siti") -> User:
+async def person(
+    storage, telegram_id: int, role: Role, *areas: str, posyandu_id: int | None = None, name: str = "Siti"
+) -> User:
     scope = [ScopeEntry(area_code=area, posyandu_id=posyandu_id) for area in areas]
     [code] = await storage.users.create_invitations(role, scope)
     await storage.users.register(telegram_id, name, code)
     return await storage.users.get(telegram_id)
 
 
-async def submit(storage, clock, user: User, posyandu_id: int, village: str, period: str, answers: dict,
-                 at: datetime | None = None, form: str = FORM):
+async def submit(
+    storage,
+    clock,
+    user: User,
+    posyandu_id: int,
+    village: str,
+    period: str,
+    answers: dict,
+    at: datetime | None = None,
+    form: str = FORM,
+):
     if at is not None:
         clock.set(at)
     draft = await storage.reports.open_draft(form, posyandu_id, period, user.telegram_id)

@@ -1,4 +1,5 @@
 """`python bot.py export`: a good run writes the workbook; bad arguments exit 1 with one line."""
+
 import asyncio
 import os
 from datetime import UTC, datetime
@@ -28,10 +29,24 @@ def env(tmp_path, monkeypatch):
         try:
             ids = await seed(storage)
             kader = await person(storage, 1001, Role.KADER, SUKAMAJU)
-            await submit(storage, clock, kader, ids["Mawar"], SUKAMAJU, "2026-10",
-                         {"balita_sasaran_s": 57, "balita_ditimbang_d": 43, "balita_naik_n": 31})
-            await submit(storage, clock, kader, ids["Melati"], SUKAMAJU, "2026-10",
-                         {"balita_sasaran_s": 23, "balita_ditimbang_d": 17, "balita_naik_n": 9})
+            await submit(
+                storage,
+                clock,
+                kader,
+                ids["Mawar"],
+                SUKAMAJU,
+                "2026-10",
+                {"balita_sasaran_s": 57, "balita_ditimbang_d": 43, "balita_naik_n": 31},
+            )
+            await submit(
+                storage,
+                clock,
+                kader,
+                ids["Melati"],
+                SUKAMAJU,
+                "2026-10",
+                {"balita_sasaran_s": 23, "balita_ditimbang_d": 17, "balita_naik_n": 9},
+            )
         finally:
             await storage.close()
 
@@ -54,22 +69,27 @@ def test_export_writes_the_workbook(env, capsys):
     data = [row for row in book["Data"].iter_rows(values_only=True)]
     values = {(row[6], row[8]): row[10] for row in data[1:]}
     assert values["Mawar", "balita_sasaran_s"] == 57 and values["Melati", "balita_ditimbang_d"] == 17
-    status, _, err = run(capsys, "export", "--from", "2026-10", "--to", "2026-10", "--village", SUKAMAJU,
-                         "--out", str(env / "desa.xlsx"))
+    status, _, err = run(
+        capsys, "export", "--from", "2026-10", "--to", "2026-10", "--village", SUKAMAJU, "--out", str(env / "desa.xlsx")
+    )
     assert status == 0 and "1 villages" in err
-    status, _, err = run(capsys, "export", "--from", "2026-10", "--to", "2026-10", "--regency", "32.04",
-                         "--out", str(env / "kab.xlsx"))
+    status, _, err = run(
+        capsys, "export", "--from", "2026-10", "--to", "2026-10", "--regency", "32.04", "--out", str(env / "kab.xlsx")
+    )
     assert status == 0 and "2 villages" in err
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--from", "2026-13", "--to", "2026-10"), "YYYY-MM"),
-    (("--from", "10-2026", "--to", "2026-10"), "YYYY-MM"),
-    (("--from", "2026-10", "--to", "2026-08"), "before"),
-    (("--from", "2026-10", "--to", "2026-10", "--village", "32.04.12.9999"), "unknown village"),
-    (("--from", "2026-10", "--to", "2026-10", "--regency", "99.99"), "no villages"),
-    (("--from", "2026-01", "--to", "2026-03"), "nothing reported"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--from", "2026-13", "--to", "2026-10"), "YYYY-MM"),
+        (("--from", "10-2026", "--to", "2026-10"), "YYYY-MM"),
+        (("--from", "2026-10", "--to", "2026-08"), "before"),
+        (("--from", "2026-10", "--to", "2026-10", "--village", "32.04.12.9999"), "unknown village"),
+        (("--from", "2026-10", "--to", "2026-10", "--regency", "99.99"), "no villages"),
+        (("--from", "2026-01", "--to", "2026-03"), "nothing reported"),
+    ],
+)
 def test_bad_arguments_and_empty_selection_exit_1(env, capsys, args, message):
     out = env / "x.xlsx"
     status, _, err = run(capsys, "export", *args, "--out", str(out))

@@ -1,4 +1,5 @@
 """/ekspor through the real Application and the local Bot API double: buttons, then a document."""
+
 import asyncio
 import io
 from datetime import UTC, datetime
@@ -42,12 +43,26 @@ async def _answered(someone, count, timeout=5.0):
 
 async def reports(storage, clock, posyandu_ids):
     kader = await person(storage, 1001, Role.KADER, SUKAMAJU)
-    await submit(storage, clock, kader, posyandu_ids["Mawar"], SUKAMAJU, "2026-10",
-                 {"balita_sasaran_s": 57, "balita_ditimbang_d": 43, "balita_naik_n": 31},
-                 at=datetime(2026, 11, 4, 3, 0, tzinfo=UTC))
-    await submit(storage, clock, kader, posyandu_ids["Melati"], SUKAMAJU, "2026-10",
-                 {"balita_sasaran_s": 23, "balita_ditimbang_d": 17, "balita_naik_n": 9},
-                 at=datetime(2026, 11, 4, 3, 0, tzinfo=UTC))
+    await submit(
+        storage,
+        clock,
+        kader,
+        posyandu_ids["Mawar"],
+        SUKAMAJU,
+        "2026-10",
+        {"balita_sasaran_s": 57, "balita_ditimbang_d": 43, "balita_naik_n": 31},
+        at=datetime(2026, 11, 4, 3, 0, tzinfo=UTC),
+    )
+    await submit(
+        storage,
+        clock,
+        kader,
+        posyandu_ids["Melati"],
+        SUKAMAJU,
+        "2026-10",
+        {"balita_sasaran_s": 23, "balita_ditimbang_d": 17, "balita_naik_n": 9},
+        at=datetime(2026, 11, 4, 3, 0, tzinfo=UTC),
+    )
     clock.set(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
 
 

@@ -1,4 +1,5 @@
 """StorageExportSource: village sums, derived rates on the sums, raw values, completeness, scope."""
+
 import asyncio
 from datetime import UTC, datetime
 
@@ -14,8 +15,12 @@ NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
 def selection(*periods):
-    return Selection(periods=periods, scope_label="Uji", generated_at=datetime(2026, 11, 23, 10, 0),
-                     generated_by=Generator("admin", "Uji"))
+    return Selection(
+        periods=periods,
+        scope_label="Uji",
+        generated_at=datetime(2026, 11, 23, 10, 0),
+        generated_by=Generator("admin", "Uji"),
+    )
 
 
 async def load(storage, *codes, periods=("2026-10", "2026-11")):
@@ -27,19 +32,47 @@ async def reported(storage, clock, posyandu_ids):
     """October: Mawar on time (23:30 WIB on the due day), Melati late, Kenanga (WITA) just late."""
     kader = await person(storage, 1001, Role.KADER, SUKAMAJU)
     other = await person(storage, 1002, Role.KADER, OEBOBO)
-    await submit(storage, clock, kader, posyandu_ids["Mawar"], SUKAMAJU, "2026-10",
-                 {"balita_sasaran_s": 50, "balita_ditimbang_d": 40, "balita_naik_n": 30, "balita_bb_kurang": 3},
-                 at=datetime(2026, 11, 5, 16, 30, tzinfo=UTC))
-    await submit(storage, clock, kader, posyandu_ids["Melati"], SUKAMAJU, "2026-10",
-                 {"balita_sasaran_s": 30, "balita_ditimbang_d": 20, "balita_naik_n": 10, "balita_bb_kurang": None},
-                 at=datetime(2026, 11, 10, 2, 0, tzinfo=UTC))
-    await submit(storage, clock, other, posyandu_ids["Kenanga"], OEBOBO, "2026-10",
-                 {"balita_sasaran_s": 12, "balita_ditimbang_d": 12, "balita_naik_n": 6},
-                 at=datetime(2026, 11, 5, 16, 30, tzinfo=UTC))  # 6 Nov 00:30 WITA
+    await submit(
+        storage,
+        clock,
+        kader,
+        posyandu_ids["Mawar"],
+        SUKAMAJU,
+        "2026-10",
+        {"balita_sasaran_s": 50, "balita_ditimbang_d": 40, "balita_naik_n": 30, "balita_bb_kurang": 3},
+        at=datetime(2026, 11, 5, 16, 30, tzinfo=UTC),
+    )
+    await submit(
+        storage,
+        clock,
+        kader,
+        posyandu_ids["Melati"],
+        SUKAMAJU,
+        "2026-10",
+        {"balita_sasaran_s": 30, "balita_ditimbang_d": 20, "balita_naik_n": 10, "balita_bb_kurang": None},
+        at=datetime(2026, 11, 10, 2, 0, tzinfo=UTC),
+    )
+    await submit(
+        storage,
+        clock,
+        other,
+        posyandu_ids["Kenanga"],
+        OEBOBO,
+        "2026-10",
+        {"balita_sasaran_s": 12, "balita_ditimbang_d": 12, "balita_naik_n": 6},
+        at=datetime(2026, 11, 5, 16, 30, tzinfo=UTC),
+    )  # 6 Nov 00:30 WITA
     # A revision: only the latest counts.
-    await submit(storage, clock, other, posyandu_ids["Kenanga"], OEBOBO, "2026-10",
-                 {"balita_sasaran_s": 10, "balita_ditimbang_d": 8, "balita_naik_n": 6},
-                 at=datetime(2026, 11, 12, 1, 0, tzinfo=UTC))
+    await submit(
+        storage,
+        clock,
+        other,
+        posyandu_ids["Kenanga"],
+        OEBOBO,
+        "2026-10",
+        {"balita_sasaran_s": 10, "balita_ditimbang_d": 8, "balita_naik_n": 6},
+        at=datetime(2026, 11, 12, 1, 0, tzinfo=UTC),
+    )
     clock.set(NOW)
     return kader
 
@@ -74,8 +107,11 @@ async def test_raw_values_are_the_latest_answers_in_local_time(storage, reported
     source = await load(storage, SUKAMAJU, OEBOBO)
     raw = await asyncio.to_thread(list, source.raw_values())
     kenanga = [r for r in raw if r.village_code == OEBOBO]
-    assert {r.indicator_id: r.value for r in kenanga} == {"balita_sasaran_s": 10, "balita_ditimbang_d": 8,
-                                                          "balita_naik_n": 6}
+    assert {r.indicator_id: r.value for r in kenanga} == {
+        "balita_sasaran_s": 10,
+        "balita_ditimbang_d": 8,
+        "balita_naik_n": 6,
+    }
     assert {r.revision for r in kenanga} == {2}
     assert kenanga[0].submitted_at == datetime(2026, 11, 12, 9, 0)  # WITA, naive
     assert kenanga[0].submitted_by_role == "kader" and kenanga[0].form_id == FORM
@@ -89,9 +125,9 @@ async def test_completeness_uses_the_village_time_zone_and_skips_months_not_due(
     source = await load(storage, SUKAMAJU, CIBIRU, OEBOBO)
     entries = await asyncio.to_thread(list, source.completeness())
     status = {(e.posyandu_name, e.form_id, e.period): e.status for e in entries}
-    assert status["Mawar", FORM, "2026-10"] is ReportStatus.ON_TIME   # 23:30 WIB on 5 Nov
+    assert status["Mawar", FORM, "2026-10"] is ReportStatus.ON_TIME  # 23:30 WIB on 5 Nov
     assert status["Melati", FORM, "2026-10"] is ReportStatus.LATE
-    assert status["Kenanga", FORM, "2026-10"] is ReportStatus.LATE    # 00:30 WITA on 6 Nov
+    assert status["Kenanga", FORM, "2026-10"] is ReportStatus.LATE  # 00:30 WITA on 6 Nov
     assert status["Anggrek", FORM, "2026-10"] is ReportStatus.MISSING
     assert status["Anggrek", "kia_bulanan", "2026-10"] is ReportStatus.MISSING
     assert not any(e.period == "2026-11" for e in entries)  # due 5 Dec: not missing yet

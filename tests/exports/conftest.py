@@ -12,10 +12,12 @@ from exports import build_workbook
 @pytest.fixture
 def build(tmp_path):
     """build(source, **kwargs) -> (stats, workbook opened in normal mode)."""
+
     def _build(source, **kwargs):
         path = tmp_path / "export.xlsx"
         stats = build_workbook(source, path, **kwargs)
         return stats, load_workbook(path)
+
     return _build
 
 

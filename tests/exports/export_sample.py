@@ -37,12 +37,16 @@ CILEUNYI = Area("32.04.01", "Cileunyi")
 COBLONG = Area("32.73.05", "Coblong")
 
 VILLAGES = (
-    Village("32.04.01.2001", "Sukamaju", CILEUNYI, KAB_BANDUNG, WEST_JAVA,
-            (Posyandu("p1", "Mawar"), Posyandu("p2", "Melati"))),
-    Village("32.04.01.2002", "Cibiru Wetan", CILEUNYI, KAB_BANDUNG, WEST_JAVA,
-            (Posyandu("p3", "Anggrek"),)),
-    Village("32.73.05.1001", "Cipaganti", COBLONG, KOTA_BANDUNG, WEST_JAVA,
-            (Posyandu("p4", "Dahlia"),)),
+    Village(
+        "32.04.01.2001",
+        "Sukamaju",
+        CILEUNYI,
+        KAB_BANDUNG,
+        WEST_JAVA,
+        (Posyandu("p1", "Mawar"), Posyandu("p2", "Melati")),
+    ),
+    Village("32.04.01.2002", "Cibiru Wetan", CILEUNYI, KAB_BANDUNG, WEST_JAVA, (Posyandu("p3", "Anggrek"),)),
+    Village("32.73.05.1001", "Cipaganti", COBLONG, KOTA_BANDUNG, WEST_JAVA, (Posyandu("p4", "Dahlia"),)),
     Village("32.73.05.1002", "Lebakgede", COBLONG, KOTA_BANDUNG, WEST_JAVA, ()),  # nothing at all
 )
 
@@ -52,27 +56,56 @@ INDICATORS = (
     Indicator("balita_d", "gizi", "Gizi Balita", "Balita ditimbang (D)", "anak", "Ditimbang", K.COUNT),
     Indicator("berat", "gizi", "Gizi Balita", "Rata-rata berat", "kg", "Rata-rata", K.MEASURE),
     Indicator("pmt", "gizi", "Gizi Balita", "PMT diberikan", "", "Ada PMT", K.YESNO),
-    Indicator("cuaca", "gizi", "Gizi Balita", "Cuaca", "", "Cuaca hari H", K.CHOICE,
-              (Option("cerah", "Cerah"), Option("hujan", "Hujan"))),
-    Indicator("kegiatan", "kia", "KIA", "Kegiatan", "", "Kegiatan meja 5", K.MULTICHOICE,
-              (Option("imunisasi", "Imunisasi"), Option("penyuluhan", "Penyuluhan"))),
+    Indicator(
+        "cuaca",
+        "gizi",
+        "Gizi Balita",
+        "Cuaca",
+        "",
+        "Cuaca hari H",
+        K.CHOICE,
+        (Option("cerah", "Cerah"), Option("hujan", "Hujan")),
+    ),
+    Indicator(
+        "kegiatan",
+        "kia",
+        "KIA",
+        "Kegiatan",
+        "",
+        "Kegiatan meja 5",
+        K.MULTICHOICE,
+        (Option("imunisasi", "Imunisasi"), Option("penyuluhan", "Penyuluhan")),
+    ),
     Indicator("catatan", "kia", "KIA", "Catatan", "", "Catatan bebas", K.TEXT),
     Indicator("tanggal", "kia", "KIA", "Tanggal kegiatan", "", "Hari H", K.DATE),
-    Indicator("ds", "gizi", "Gizi Balita", "D/S", "%", "Partisipasi", K.PERCENT, formula="balita_d / balita_s",
-              key=True),
-    Indicator("nd", "gizi", "Gizi Balita", "N/D", "%", "Naik berat", K.PERCENT, formula="=naik / balita_d",
-              key=True),
+    Indicator(
+        "ds", "gizi", "Gizi Balita", "D/S", "%", "Partisipasi", K.PERCENT, formula="balita_d / balita_s", key=True
+    ),
+    Indicator("nd", "gizi", "Gizi Balita", "N/D", "%", "Naik berat", K.PERCENT, formula="=naik / balita_d", key=True),
     Indicator("bgm", "gizi", "Gizi Balita", "BGM/D", "%", "Di bawah garis merah", K.PERCENT),
 )
 
 # Village-level values: {(village, period): {indicator: value}}; absent = missing.
 VILLAGE_DATA = {
-    ("32.04.01.2001", "2026-01"): {"balita_s": 40, "balita_d": 30, "berat": 11.25, "pmt": True,
-                                   "cuaca": "cerah", "kegiatan": {"imunisasi": 2, "penyuluhan": 1},
-                                   "ds": 0.75, "nd": 0.8, "bgm": 0.1},
+    ("32.04.01.2001", "2026-01"): {
+        "balita_s": 40,
+        "balita_d": 30,
+        "berat": 11.25,
+        "pmt": True,
+        "cuaca": "cerah",
+        "kegiatan": {"imunisasi": 2, "penyuluhan": 1},
+        "ds": 0.75,
+        "nd": 0.8,
+        "bgm": 0.1,
+    },
     ("32.04.01.2001", "2026-02"): {"balita_s": 40, "balita_d": 34, "ds": 0.85, "nd": None},
-    ("32.04.01.2001", "2026-03"): {"balita_s": 41, "balita_d": 35, "ds": 35 / 41, "nd": 0.9,
-                                   "kegiatan": ["penyuluhan"]},
+    ("32.04.01.2001", "2026-03"): {
+        "balita_s": 41,
+        "balita_d": 35,
+        "ds": 35 / 41,
+        "nd": 0.9,
+        "kegiatan": ["penyuluhan"],
+    },
     ("32.04.01.2002", "2026-01"): {"balita_s": 20, "balita_d": 10, "ds": 0.5, "nd": 0.7},
     ("32.04.01.2002", "2026-03"): {"balita_s": 20, "balita_d": 18, "ds": 0.9, "pmt": False},
     ("32.73.05.1001", "2026-02"): {"balita_s": 10, "balita_d": 9, "ds": 0.9, "nd": 0.5},
@@ -88,7 +121,7 @@ RAW_DATA = (
     ("2026-01", "32.04.01.2001", "p1", "Mawar", "gizi", "pmt", True, 2),
     ("2026-01", "32.04.01.2001", "p1", "Mawar", "gizi", "cuaca", "hujan", 1),
     ("2026-01", "32.04.01.2001", "p1", "Mawar", "kia", "kegiatan", ["imunisasi"], 1),
-    ("2026-01", "32.04.01.2001", "p1", "Mawar", "kia", "catatan", "=HYPERLINK(\"http://x\")", 1),
+    ("2026-01", "32.04.01.2001", "p1", "Mawar", "kia", "catatan", '=HYPERLINK("http://x")', 1),
     ("2026-01", "32.04.01.2001", "p1", "Mawar", "kia", "tanggal", date(2026, 1, 14), 1),
     ("2026-01", "32.04.01.2001", "p2", "Mel\x07ati", "kia", "catatan", "+62 812\x00 ok", 1),
     ("2026-01", "32.04.01.2001", "p2", "Melati", "kia", "kegiatan", None, 1),
@@ -120,8 +153,7 @@ COMPLETENESS_DATA = (
 
 HOUSEHOLD_INDICATORS = (
     HouseholdIndicator("rt_miskin", "RT miskin/rentan (desil 1-4)", "RT", "Desil 1-4", K.COUNT),
-    HouseholdIndicator("rt_miskin_pct", "Persentase RT miskin/rentan", "%", "Desil 1-4 / semua RT",
-                       K.PERCENT),
+    HouseholdIndicator("rt_miskin_pct", "Persentase RT miskin/rentan", "%", "Desil 1-4 / semua RT", K.PERCENT),
     HouseholdIndicator("rt_pkh", "RT penerima PKH", "RT", "Program Keluarga Harapan", K.COUNT),
 )
 HOUSEHOLD_DATA = {
@@ -129,8 +161,7 @@ HOUSEHOLD_DATA = {
     ("32.04.01.2001", "2026-03"): {"rt_miskin": 118, "rt_miskin_pct": 0.295},
     ("32.73.05.1001", "2026-03"): {"rt_miskin": 15, "rt_miskin_pct": 0.05, "rt_pkh": None},
 }
-HOUSEHOLD_FLAGS = (Option("miskin", "Miskin/rentan"), Option("air", "Air minum layak"),
-                   Option("pkh", "PKH"))
+HOUSEHOLD_FLAGS = (Option("miskin", "Miskin/rentan"), Option("air", "Air minum layak"), Option("pkh", "PKH"))
 HOUSEHOLDS = (
     HouseholdRecord("H-0001", "32.04.01.2001", "002", "001", frozenset({"miskin", "pkh"})),
     HouseholdRecord("=H2", "32.04.01.2001", "002", "003", frozenset({"air"})),
@@ -139,14 +170,21 @@ HOUSEHOLDS = (
 
 
 def village_values() -> list[VillageValue]:
-    return [VillageValue(village, period, indicator, value)
-            for (village, period), values in sorted(VILLAGE_DATA.items())
-            for indicator, value in values.items()]
+    return [
+        VillageValue(village, period, indicator, value)
+        for (village, period), values in sorted(VILLAGE_DATA.items())
+        for indicator, value in values.items()
+    ]
 
 
 def make_selection(periods=PERIODS, language="id") -> Selection:
-    return Selection(periods=periods, scope_label="Kabupaten Bandung", generated_at=GENERATED_AT,
-                     generated_by=Generator("bidan koordinator", "Siti Aminah"), language=language)
+    return Selection(
+        periods=periods,
+        scope_label="Kabupaten Bandung",
+        generated_at=GENERATED_AT,
+        generated_by=Generator("bidan koordinator", "Siti Aminah"),
+        language=language,
+    )
 
 
 def make_source(selection: Selection | None = None, *, households=HOUSEHOLDS, **overrides) -> MemorySource:
@@ -154,13 +192,17 @@ def make_source(selection: Selection | None = None, *, households=HOUSEHOLDS, **
         indicators=INDICATORS,
         villages=VILLAGES,
         village_values=[OUTSIDE_PERIOD, *village_values()],
-        raw_values=[RawValue(period, village, pid, name, form, indicator, value, revision, SUBMITTED, "kader")
-                    for period, village, pid, name, form, indicator, value, revision in RAW_DATA],
+        raw_values=[
+            RawValue(period, village, pid, name, form, indicator, value, revision, SUBMITTED, "kader")
+            for period, village, pid, name, form, indicator, value, revision in RAW_DATA
+        ],
         completeness=[CompletenessEntry(*entry) for entry in COMPLETENESS_DATA],
         household_indicators=HOUSEHOLD_INDICATORS,
-        household_values=[HouseholdValue(village, period, indicator, value)
-                          for (village, period), values in sorted(HOUSEHOLD_DATA.items())
-                          for indicator, value in values.items()],
+        household_values=[
+            HouseholdValue(village, period, indicator, value)
+            for (village, period), values in sorted(HOUSEHOLD_DATA.items())
+            for indicator, value in values.items()
+        ],
         household_flags=HOUSEHOLD_FLAGS,
         households=households,
     )

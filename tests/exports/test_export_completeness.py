@@ -18,9 +18,20 @@ def test_legend_row_has_the_three_colours(workbook):
 
 def test_header(workbook):
     assert rows(workbook["Kelengkapan"], HEADER_ROW)[0] == (
-        "Kode desa", "Desa", "Kecamatan", "Posyandu", "Formulir", "Jan 2026", "Feb 2026", "Mar 2026",
-        "Laporan diharapkan", "Laporan masuk", "Laporan tepat waktu", "Tingkat pelaporan",
-        "Tingkat tepat waktu")
+        "Kode desa",
+        "Desa",
+        "Kecamatan",
+        "Posyandu",
+        "Formulir",
+        "Jan 2026",
+        "Feb 2026",
+        "Mar 2026",
+        "Laporan diharapkan",
+        "Laporan masuk",
+        "Laporan tepat waktu",
+        "Tingkat pelaporan",
+        "Tingkat tepat waktu",
+    )
 
 
 def test_rows_per_posyandu_and_form_then_village_total(workbook):
@@ -28,17 +39,19 @@ def test_rows_per_posyandu_and_form_then_village_total(workbook):
     cibiru = ("32.04.01.2002", "Cibiru Wetan", "Cileunyi")
     cipaganti = ("32.73.05.1001", "Cipaganti", "Coblong")
     total = ("Total desa", "Semua formulir")
-    assert rows(workbook["Kelengkapan"], HEADER_ROW + 1) == approx_rows([
-        (*sukamaju, "Mawar", "Gizi Balita", "Tepat waktu", "Terlambat", "Tidak lapor", 3, 2, 1, 2 / 3, 1 / 3),
-        # not expected in March: empty; the duplicate February entry counts once
-        (*sukamaju, "Melati", "KIA", "Tepat waktu", "Tepat waktu", None, 2, 2, 2, 1, 1),
-        (*sukamaju, *total, 1, 1, 0, 5, 4, 3, 0.8, 0.6),
-        (*cibiru, "Anggrek", "Gizi Balita", "Tidak lapor", "Tidak lapor", "Terlambat", 3, 1, 0, 1 / 3, 0),
-        (*cibiru, *total, 0, 0, 1, 3, 1, 0, 1 / 3, 0),
-        (*cipaganti, "Dahlia", "Gizi Balita", "Tepat waktu", "Tepat waktu", "Tepat waktu", 3, 3, 3, 1, 1),
-        (*cipaganti, *total, 1, 1, 1, 3, 3, 3, 1, 1),
-        ("32.73.05.1002", "Lebakgede", "Coblong", *total, None, None, None, 0, 0, 0),  # no rate of nothing
-    ])
+    assert rows(workbook["Kelengkapan"], HEADER_ROW + 1) == approx_rows(
+        [
+            (*sukamaju, "Mawar", "Gizi Balita", "Tepat waktu", "Terlambat", "Tidak lapor", 3, 2, 1, 2 / 3, 1 / 3),
+            # not expected in March: empty; the duplicate February entry counts once
+            (*sukamaju, "Melati", "KIA", "Tepat waktu", "Tepat waktu", None, 2, 2, 2, 1, 1),
+            (*sukamaju, *total, 1, 1, 0, 5, 4, 3, 0.8, 0.6),
+            (*cibiru, "Anggrek", "Gizi Balita", "Tidak lapor", "Tidak lapor", "Terlambat", 3, 1, 0, 1 / 3, 0),
+            (*cibiru, *total, 0, 0, 1, 3, 1, 0, 1 / 3, 0),
+            (*cipaganti, "Dahlia", "Gizi Balita", "Tepat waktu", "Tepat waktu", "Tepat waktu", 3, 3, 3, 1, 1),
+            (*cipaganti, *total, 1, 1, 1, 3, 3, 3, 1, 1),
+            ("32.73.05.1002", "Lebakgede", "Coblong", *total, None, None, None, 0, 0, 0),  # no rate of nothing
+        ]
+    )
 
 
 def test_status_cells_are_filled_by_status(workbook):

@@ -4,8 +4,23 @@ from datetime import date, datetime
 
 from export_sample import INDICATORS, PERIODS, RAW_DATA, SUBMITTED, VILLAGES, rows
 
-HEADER = ("Periode", "Provinsi", "Kabupaten/Kota", "Kecamatan", "Kode desa", "Desa", "Posyandu", "Formulir",
-          "ID indikator", "Indikator", "Nilai", "Satuan", "Revisi", "Dikirim pada", "Dikirim oleh (peran)")
+HEADER = (
+    "Periode",
+    "Provinsi",
+    "Kabupaten/Kota",
+    "Kecamatan",
+    "Kode desa",
+    "Desa",
+    "Posyandu",
+    "Formulir",
+    "ID indikator",
+    "Indikator",
+    "Nilai",
+    "Satuan",
+    "Revisi",
+    "Dikirim pada",
+    "Dikirim oleh (peran)",
+)
 FORM_TITLES = {"gizi": "Gizi Balita", "kia": "KIA"}
 CLEANED_NAMES = {"Mel\x07ati": "Melati"}
 CLEANED_TEXT = {"+62 812\x00 ok": "+62 812 ok"}
@@ -19,8 +34,16 @@ def expected_rows() -> list[tuple]:
         if period not in PERIODS:
             continue
         village = villages[code]
-        place = (period, "Jawa Barat", village.regency.name, village.district.name, code, village.name,
-                 CLEANED_NAMES.get(name, name), FORM_TITLES[form])
+        place = (
+            period,
+            "Jawa Barat",
+            village.regency.name,
+            village.district.name,
+            code,
+            village.name,
+            CLEANED_NAMES.get(name, name),
+            FORM_TITLES[form],
+        )
         tail = (revision, SUBMITTED, "kader")
         indicator = indicators.get(indicator_id)
         if indicator is None:  # not in the catalogue: written as is, labelled by id
@@ -28,8 +51,9 @@ def expected_rows() -> list[tuple]:
         elif indicator.options and indicator.kind == "multichoice":
             for option in indicator.options:
                 chosen = None if value is None else int(option.id in value)
-                result.append((*place, f"{indicator_id}__{option.id}", f"{indicator.label}: {option.label}",
-                               chosen, None, *tail))
+                result.append(
+                    (*place, f"{indicator_id}__{option.id}", f"{indicator.label}: {option.label}", chosen, None, *tail)
+                )
         else:
             shown = {"hujan": "Hujan"}.get(value, value) if isinstance(value, str) else value
             shown = CLEANED_TEXT.get(shown, shown)
@@ -71,8 +95,7 @@ def test_user_text_is_never_a_formula_or_an_error(workbook):
 def test_control_characters_are_stripped(workbook):
     ws = workbook["Data"]
     assert "Melati" in {cell.value for cell in column(ws, "Posyandu")}
-    assert not any("\x00" in str(cell.value) or "\x07" in str(cell.value)
-                   for row in ws.iter_rows() for cell in row)
+    assert not any("\x00" in str(cell.value) or "\x07" in str(cell.value) for row in ws.iter_rows() for cell in row)
 
 
 def test_dates_are_date_cells(workbook):

@@ -14,21 +14,38 @@ PLACES = {
 def test_latest_month_per_village(workbook):
     ws = workbook["Rumah Tangga"]
     assert rows(ws, 2)[0] == ("Maret 2026",)
-    assert rows(ws, HEADER_ROW)[0] == ("Kode desa", "Desa", "Kecamatan", "RT miskin/rentan (desil 1-4) (RT)",
-                                       "Persentase RT miskin/rentan (%)", "RT penerima PKH (RT)")
-    assert rows(ws, HEADER_ROW + 1) == approx_rows([
-        (*PLACES["32.04.01.2001"], 118, 0.295),  # PKH not reported in March: empty
-        PLACES["32.04.01.2002"],
-        (*PLACES["32.73.05.1001"], 15, 0.05),
-        PLACES["32.73.05.1002"],
-    ])
+    assert rows(ws, HEADER_ROW)[0] == (
+        "Kode desa",
+        "Desa",
+        "Kecamatan",
+        "RT miskin/rentan (desil 1-4) (RT)",
+        "Persentase RT miskin/rentan (%)",
+        "RT penerima PKH (RT)",
+    )
+    assert rows(ws, HEADER_ROW + 1) == approx_rows(
+        [
+            (*PLACES["32.04.01.2001"], 118, 0.295),  # PKH not reported in March: empty
+            PLACES["32.04.01.2002"],
+            (*PLACES["32.73.05.1001"], 15, 0.05),
+            PLACES["32.73.05.1002"],
+        ]
+    )
     assert ws["E4"].number_format == "0.0%" and ws["D4"].number_format == "#,##0"
 
 
 def test_per_month_rows(workbook):
     ws = workbook["Rumah Tangga per Bulan"]
-    assert rows(ws, HEADER_ROW)[0] == ("Kode desa", "Desa", "Kecamatan", "ID indikator", "Indikator", "Satuan",
-                                       "Jan 2026", "Feb 2026", "Mar 2026")
+    assert rows(ws, HEADER_ROW)[0] == (
+        "Kode desa",
+        "Desa",
+        "Kecamatan",
+        "ID indikator",
+        "Indikator",
+        "Satuan",
+        "Jan 2026",
+        "Feb 2026",
+        "Mar 2026",
+    )
     poor = ("rt_miskin", "RT miskin/rentan (desil 1-4)", "RT")
     share = ("rt_miskin_pct", "Persentase RT miskin/rentan", "%")
     pkh = ("rt_pkh", "RT penerima PKH", "RT")
@@ -39,11 +56,16 @@ def test_per_month_rows(workbook):
     ]
     for code in ("32.04.01.2002",):
         expected += [(*PLACES[code], *poor), (*PLACES[code], *share), (*PLACES[code], *pkh)]
-    expected += [(*PLACES["32.73.05.1001"], *poor, None, None, 15),
-                 (*PLACES["32.73.05.1001"], *share, None, None, 0.05),
-                 (*PLACES["32.73.05.1001"], *pkh)]
-    expected += [(*PLACES["32.73.05.1002"], *poor), (*PLACES["32.73.05.1002"], *share),
-                 (*PLACES["32.73.05.1002"], *pkh)]
+    expected += [
+        (*PLACES["32.73.05.1001"], *poor, None, None, 15),
+        (*PLACES["32.73.05.1001"], *share, None, None, 0.05),
+        (*PLACES["32.73.05.1001"], *pkh),
+    ]
+    expected += [
+        (*PLACES["32.73.05.1002"], *poor),
+        (*PLACES["32.73.05.1002"], *share),
+        (*PLACES["32.73.05.1002"], *pkh),
+    ]
     assert rows(ws, HEADER_ROW + 1) == approx_rows(expected)
 
 

@@ -41,8 +41,7 @@ def expected_rows() -> list[tuple]:
     for village in VILLAGES:
         for series_id, form, label, unit in SERIES:
             indicator = series_id.split("__")[0]
-            months = [expected_cell(series_id, VILLAGE_DATA.get((village.code, p), {}).get(indicator))
-                      for p in PERIODS]
+            months = [expected_cell(series_id, VILLAGE_DATA.get((village.code, p), {}).get(indicator)) for p in PERIODS]
             row = [village.code, village.name, village.district.name, form, series_id, label, unit, *months]
             while row[-1] is None:
                 row.pop()
@@ -52,8 +51,17 @@ def expected_rows() -> list[tuple]:
 
 def test_header_has_month_names(workbook):
     assert rows(workbook["Indikator"], HEADER_ROW)[0] == (
-        "Kode desa", "Desa", "Kecamatan", "Formulir", "ID indikator", "Indikator", "Satuan",
-        "Jan 2026", "Feb 2026", "Mar 2026")
+        "Kode desa",
+        "Desa",
+        "Kecamatan",
+        "Formulir",
+        "ID indikator",
+        "Indikator",
+        "Satuan",
+        "Jan 2026",
+        "Feb 2026",
+        "Mar 2026",
+    )
 
 
 def test_every_village_and_series_cell_by_cell(workbook):

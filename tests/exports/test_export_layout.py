@@ -10,8 +10,17 @@ from openpyxl import load_workbook
 from exports import build_workbook
 from exports.table import MAX_SHEET_TITLE
 
-SHEETS = ["Ringkasan", "Grafik", "Indikator", "Kelengkapan", "Rumah Tangga", "Rumah Tangga per Bulan",
-          "Daftar Rumah Tangga", "Data", "Keterangan"]
+SHEETS = [
+    "Ringkasan",
+    "Grafik",
+    "Indikator",
+    "Kelengkapan",
+    "Rumah Tangga",
+    "Rumah Tangga per Bulan",
+    "Daftar Rumah Tangga",
+    "Data",
+    "Keterangan",
+]
 # sheet: (frozen pane, auto filter) for the fixture
 TABLES = {
     "Ringkasan": ("C4", "A3:N7"),
@@ -48,8 +57,14 @@ def test_stats_count_data_rows_and_bytes(tmp_path):
     path = tmp_path / "export.xlsx"
     stats = build_workbook(make_source(), path)
     assert {sheet: count for sheet, count in stats.rows.items() if sheet in TABLES} == {
-        "Ringkasan": 4, "Indikator": 48, "Kelengkapan": 8, "Rumah Tangga": 4, "Rumah Tangga per Bulan": 12,
-        "Daftar Rumah Tangga": 3, "Data": 17}
+        "Ringkasan": 4,
+        "Indikator": 48,
+        "Kelengkapan": 8,
+        "Rumah Tangga": 4,
+        "Rumah Tangga per Bulan": 12,
+        "Daftar Rumah Tangga": 3,
+        "Data": 17,
+    }
     assert stats.rows["Grafik"] == 3
     assert stats.bytes == path.stat().st_size
 
@@ -84,8 +99,7 @@ def test_continued_sheets_follow_their_first_sheet(build):
     assert list(dict.fromkeys(bases)) == SHEETS  # each family is contiguous, in the usual order
     assert "Indikator (16)" in split.sheetnames  # 48 rows, 3 per sheet under the title and header
     assert all(len(name) <= MAX_SHEET_TITLE for name in split.sheetnames)
-    indicator_rows = [row for name in split.sheetnames if name.startswith("Indikator")
-                      for row in rows(split[name], 4)]
+    indicator_rows = [row for name in split.sheetnames if name.startswith("Indikator") for row in rows(split[name], 4)]
     assert len(indicator_rows) == 48
 
 
@@ -94,12 +108,23 @@ def test_a_row_limit_without_room_for_data_is_refused():
         build_workbook(make_source(), io.BytesIO(), max_rows=3)
 
 
-@pytest.mark.parametrize(("language", "months", "title", "status"), [
-    ("id", ("Mar 2026", "Mei 2026", "Agu 2026"),
-     "Ringkasan per desa — Kabupaten Bandung — Maret 2026 s.d. Agustus 2026", "Tepat waktu"),
-    ("en", ("Mar 2026", "May 2026", "Aug 2026"), "Summary per village — Kabupaten Bandung — March 2026 to August 2026",
-     "On time"),
-])
+@pytest.mark.parametrize(
+    ("language", "months", "title", "status"),
+    [
+        (
+            "id",
+            ("Mar 2026", "Mei 2026", "Agu 2026"),
+            "Ringkasan per desa — Kabupaten Bandung — Maret 2026 s.d. Agustus 2026",
+            "Tepat waktu",
+        ),
+        (
+            "en",
+            ("Mar 2026", "May 2026", "Aug 2026"),
+            "Summary per village — Kabupaten Bandung — March 2026 to August 2026",
+            "On time",
+        ),
+    ],
+)
 def test_language_of_labels_and_month_names(build, language, months, title, status):
     selection = make_selection(periods=("2026-03", "2026-05", "2026-08"), language=language)
     _, workbook = build(make_source(selection))
@@ -112,5 +137,11 @@ def test_language_of_labels_and_month_names(build, language, months, title, stat
 def test_english_headers(build):
     _, workbook = build(make_source(make_selection(language="en")))
     assert rows(workbook["Data"], 1)[0][:6] == (
-        "Period", "Province", "Regency/City", "District", "Village code", "Village")
+        "Period",
+        "Province",
+        "Regency/City",
+        "District",
+        "Village code",
+        "Village",
+    )
     assert workbook["Keterangan"]["A3"].value == "Export selection"

@@ -26,11 +26,31 @@ ROWS_PER_VILLAGE = 600
 def noisy_source(villages=VILLAGES) -> MemorySource:
     """The same amount of hard-to-compress text in each village."""
     rng = random.Random(7)
-    raw = [RawValue("2026-01", village.code, "p", "P", "kia", "catatan", base64.b64encode(rng.randbytes(45)).decode(),
-                    1, datetime(2026, 1, 20), "kader")
-           for village in villages for _ in range(ROWS_PER_VILLAGE)]
-    return make_source(villages=villages, indicators=INDICATORS, raw_values=raw, village_values=(),
-                       completeness=(), household_values=(), households=None)
+    raw = [
+        RawValue(
+            "2026-01",
+            village.code,
+            "p",
+            "P",
+            "kia",
+            "catatan",
+            base64.b64encode(rng.randbytes(45)).decode(),
+            1,
+            datetime(2026, 1, 20),
+            "kader",
+        )
+        for village in villages
+        for _ in range(ROWS_PER_VILLAGE)
+    ]
+    return make_source(
+        villages=villages,
+        indicators=INDICATORS,
+        raw_values=raw,
+        village_values=(),
+        completeness=(),
+        household_values=(),
+        households=None,
+    )
 
 
 def build_noisy(tmp_path, villages=VILLAGES):
@@ -48,10 +68,14 @@ def test_a_small_file_is_sent_as_it_is(tmp_path):
 
 
 def test_a_zip_is_sent_when_it_fits(tmp_path):
-    repeated = [RawValue("2026-01", village.code, "p1", "Mawar", "gizi", "balita_s", n, 1, datetime(2026, 1, 20),
-                         "kader") for village in VILLAGES for n in range(500)]
-    source = make_source(villages=VILLAGES, raw_values=repeated, village_values=(), completeness=(),
-                         household_values=(), households=None)
+    repeated = [
+        RawValue("2026-01", village.code, "p1", "Mawar", "gizi", "balita_s", n, 1, datetime(2026, 1, 20), "kader")
+        for village in VILLAGES
+        for n in range(500)
+    ]
+    source = make_source(
+        villages=VILLAGES, raw_values=repeated, village_values=(), completeness=(), household_values=(), households=None
+    )
     path = tmp_path / "laporan.xlsx"
     build_workbook(source, path)
     (sent,) = fit_for_telegram(path, source, limit=path.stat().st_size // 2)
@@ -70,8 +94,9 @@ def test_split_per_regency(tmp_path):
         workbook = load_workbook(part)
         assert {row[4] for row in workbook["Data"].iter_rows(min_row=2, values_only=True)} == {village.code}
         assert workbook["Data"].max_row == ROWS_PER_VILLAGE + 1
-        assert workbook["Ringkasan"]["A1"].value.startswith(f"Ringkasan per desa — Kabupaten Bandung — "
-                                                            f"{village.regency.name} — ")
+        assert workbook["Ringkasan"]["A1"].value.startswith(
+            f"Ringkasan per desa — Kabupaten Bandung — {village.regency.name} — "
+        )
     assert path.exists() and not (tmp_path / "laporan.zip").exists()
 
 
@@ -79,7 +104,10 @@ def test_a_regency_too_big_even_zipped_is_split_per_district(tmp_path):
     source, path, size = build_noisy(tmp_path)
     parts = fit_for_telegram(path, source, limit=int(size * 0.3))
     assert [part.name for part in parts] == [
-        "laporan-32.04-32.04.01.zip", "laporan-32.04-32.04.02.zip", "laporan-32.73.zip"]
+        "laporan-32.04-32.04.01.zip",
+        "laporan-32.04-32.04.02.zip",
+        "laporan-32.73.zip",
+    ]
     assert all(part.stat().st_size <= size * 0.3 for part in parts)
     assert sorted(file.name for file in tmp_path.iterdir()) == sorted([path.name, *(p.name for p in parts)])
     with zipfile.ZipFile(parts[0]) as archive:

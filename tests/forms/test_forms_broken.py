@@ -1,5 +1,6 @@
 """Broken form files are refused with a FormError that names the file, the place (question or
 rule) and the problem, so whoever edits forms/*.yaml can fix it without reading a traceback."""
+
 from __future__ import annotations
 
 import copy
@@ -13,28 +14,53 @@ from domain.forms import FormError, load_form, load_forms
 
 def minimal() -> dict:
     """A small valid form; each test breaks one thing in a copy of it."""
-    return copy.deepcopy({
-        "id": "contoh",
-        "title": {"id": "Contoh", "en": "Example"},
-        "roles": ["kader"],
-        "sections": [{
-            "id": "bagian",
-            "title": {"id": "Bagian", "en": "Part"},
-            "questions": [
-                {"id": "balita_s", "type": "count", "example": "40", "unit": "anak",
-                 "label": {"id": "Berapa balita (S)?", "en": "How many under-fives (S)?"}},
-                {"id": "balita_d", "type": "count", "example": "30", "unit": "anak",
-                 "label": {"id": "Berapa balita ditimbang (D)?", "en": "How many weighed (D)?"}},
-                {"id": "jenis_kelamin", "type": "choice",
-                 "label": {"id": "Jenis kelamin?", "en": "Sex?"},
-                 "options": [{"id": "l", "label": {"id": "Laki-laki", "en": "Male"}},
-                             {"id": "p", "label": {"id": "Perempuan", "en": "Female"}}]},
+    return copy.deepcopy(
+        {
+            "id": "contoh",
+            "title": {"id": "Contoh", "en": "Example"},
+            "roles": ["kader"],
+            "sections": [
+                {
+                    "id": "bagian",
+                    "title": {"id": "Bagian", "en": "Part"},
+                    "questions": [
+                        {
+                            "id": "balita_s",
+                            "type": "count",
+                            "example": "40",
+                            "unit": "anak",
+                            "label": {"id": "Berapa balita (S)?", "en": "How many under-fives (S)?"},
+                        },
+                        {
+                            "id": "balita_d",
+                            "type": "count",
+                            "example": "30",
+                            "unit": "anak",
+                            "label": {"id": "Berapa balita ditimbang (D)?", "en": "How many weighed (D)?"},
+                        },
+                        {
+                            "id": "jenis_kelamin",
+                            "type": "choice",
+                            "label": {"id": "Jenis kelamin?", "en": "Sex?"},
+                            "options": [
+                                {"id": "l", "label": {"id": "Laki-laki", "en": "Male"}},
+                                {"id": "p", "label": {"id": "Perempuan", "en": "Female"}},
+                            ],
+                        },
+                    ],
+                }
             ],
-        }],
-        "rules": [{"id": "d_le_s", "kind": "hard", "check": "balita_d <= balita_s",
-                   "message": {"id": "D tidak boleh lebih dari S.", "en": "D cannot exceed S."}}],
-        "derived": [{"id": "d_per_s", "label": {"id": "D/S", "en": "D/S"}, "formula": "balita_d / balita_s"}],
-    })
+            "rules": [
+                {
+                    "id": "d_le_s",
+                    "kind": "hard",
+                    "check": "balita_d <= balita_s",
+                    "message": {"id": "D tidak boleh lebih dari S.", "en": "D cannot exceed S."},
+                }
+            ],
+            "derived": [{"id": "d_per_s", "label": {"id": "D/S", "en": "D/S"}, "formula": "balita_d / balita_s"}],
+        }
+    )
 
 
 def write(tmp_path: Path, data: dict | str, name: str = "contoh.yaml") -> Path:
@@ -121,8 +147,9 @@ def test_duplicate_question_id(tmp_path):
 
 def test_duplicate_question_id_across_sections(tmp_path):
     data = minimal()
-    data["sections"].append({"id": "lagi", "title": {"id": "Lagi", "en": "Again"},
-                             "questions": [copy.deepcopy(questions(data)[0])]})
+    data["sections"].append(
+        {"id": "lagi", "title": {"id": "Lagi", "en": "Again"}, "questions": [copy.deepcopy(questions(data)[0])]}
+    )
     assert "question ids used twice: balita_s" in error_of(write(tmp_path, data))
 
 

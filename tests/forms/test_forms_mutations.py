@@ -1,5 +1,6 @@
 """Random mutations of valid form files (a shipped form and the test form with every question
 type) never crash the loader: the result is a form, or a FormError naming the file."""
+
 from __future__ import annotations
 
 import copy
@@ -17,12 +18,26 @@ SOURCES = [REPO_DIR / "forms" / "literasi_bulanan.yaml", REPO_DIR / "tests" / "s
 TEXTS = {path.name: path.read_text(encoding="utf-8") for path in SOURCES}
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
-                    st.text(max_size=20), st.sampled_from(["", "x" * 5000, "1 +", "sasaran", "kader", "count",
-                                                           "prev.", "__import__('os')", "{id: x}"]))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-    st.sampled_from(["id", "type", "label", "options", "check", "formula", "relevant", "min", "max", "x"]),
-    inner, max_size=3), max_leaves=6)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.sampled_from(["", "x" * 5000, "1 +", "sasaran", "kader", "count", "prev.", "__import__('os')", "{id: x}"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["id", "type", "label", "options", "check", "formula", "relevant", "min", "max", "x"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=6,
+)
 
 
 def load_or_form_error(tmp_path: Path, content: bytes | str) -> None:
@@ -93,7 +108,7 @@ def test_edited_lines_and_bytes_never_crash_the_loader(tmp_path, name, data):
             lines[index] = line.lstrip(" ")
         elif action == "char" and line:
             at = data.draw(st.integers(0, len(line) - 1))
-            lines[index] = line[:at] + data.draw(st.sampled_from(list(":-[]{}&*!|>'\"%@`#,? \t\x00é"))) + line[at + 1:]
+            lines[index] = line[:at] + data.draw(st.sampled_from(list(":-[]{}&*!|>'\"%@`#,? \t\x00é"))) + line[at + 1 :]
         elif action == "truncate":
             lines = lines[:index]
     content = "".join(lines).encode("utf-8")

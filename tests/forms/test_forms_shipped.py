@@ -1,5 +1,6 @@
 """The shipped forms (forms/*.yaml): they load, use the catalogue ids, and their rules and
 formulas do what the indicator reference says, checked on hand-made answer sets."""
+
 from __future__ import annotations
 
 import ast
@@ -19,48 +20,126 @@ INDICATORS_MD = Path("/work/shared/domain/indicators.md")  # the reference; opti
 # The catalogue ids each form asks (indicators.md §1), and which of them are `optional: true`.
 CATALOGUE = {
     "posyandu_bulanan": (
-        "balita_sasaran_s", "balita_punya_kms_k", "balita_ditimbang_d", "balita_naik_n",
-        "balita_tidak_naik_t", "balita_2t", "balita_bgm", "balita_diukur_tb", "balita_stunting",
-        "balita_sangat_pendek", "balita_wasting", "balita_gizi_buruk", "balita_bb_kurang",
-        "balita_vit_a", "bayi_0_5_bln", "bayi_asi_eksklusif", "bayi_idl", "baduta_ibl", "balita_pmt",
-        "balita_dirujuk"),
+        "balita_sasaran_s",
+        "balita_punya_kms_k",
+        "balita_ditimbang_d",
+        "balita_naik_n",
+        "balita_tidak_naik_t",
+        "balita_2t",
+        "balita_bgm",
+        "balita_diukur_tb",
+        "balita_stunting",
+        "balita_sangat_pendek",
+        "balita_wasting",
+        "balita_gizi_buruk",
+        "balita_bb_kurang",
+        "balita_vit_a",
+        "bayi_0_5_bln",
+        "bayi_asi_eksklusif",
+        "bayi_idl",
+        "baduta_ibl",
+        "balita_pmt",
+        "balita_dirujuk",
+    ),
     "kia_bulanan": (
-        "bumil_sasaran", "bumil_k1", "bumil_k6", "bumil_ttd", "bumil_kek", "bumil_kek_pmt",
-        "bumil_anemia", "persalinan_total", "persalinan_fasyankes", "bayi_lahir_hidup", "bblr",
-        "nifas_kf_lengkap", "nifas_vit_a", "kematian_ibu", "kematian_bayi", "pus_sasaran",
-        "pus_kb_aktif", "kb_pasca_persalinan"),
+        "bumil_sasaran",
+        "bumil_k1",
+        "bumil_k6",
+        "bumil_ttd",
+        "bumil_kek",
+        "bumil_kek_pmt",
+        "bumil_anemia",
+        "persalinan_total",
+        "persalinan_fasyankes",
+        "bayi_lahir_hidup",
+        "bblr",
+        "nifas_kf_lengkap",
+        "nifas_vit_a",
+        "kematian_ibu",
+        "kematian_bayi",
+        "pus_sasaran",
+        "pus_kb_aktif",
+        "kb_pasca_persalinan",
+    ),
     "remaja_ptm": (
-        "rematri_sasaran", "rematri_dapat_ttd", "rematri_minum_ttd", "rematri_periksa_hb",
-        "rematri_anemia", "ptm_cek_td", "ptm_hipertensi", "ptm_cek_gula", "ptm_gula_tinggi",
-        "ptm_ukur_imt_lp", "ptm_obesitas", "ptm_obesitas_sentral", "ptm_merokok", "ptm_dirujuk"),
+        "rematri_sasaran",
+        "rematri_dapat_ttd",
+        "rematri_minum_ttd",
+        "rematri_periksa_hb",
+        "rematri_anemia",
+        "ptm_cek_td",
+        "ptm_hipertensi",
+        "ptm_cek_gula",
+        "ptm_gula_tinggi",
+        "ptm_ukur_imt_lp",
+        "ptm_obesitas",
+        "ptm_obesitas_sentral",
+        "ptm_merokok",
+        "ptm_dirujuk",
+    ),
     "literasi_bulanan": (
-        "penyuluhan_sesi", "penyuluhan_peserta", "kelas_ibu_peserta", "kunjungan_rumah",
-        "kk_phbs_dinilai", "kk_ber_phbs"),
+        "penyuluhan_sesi",
+        "penyuluhan_peserta",
+        "kelas_ibu_peserta",
+        "kunjungan_rumah",
+        "kk_phbs_dinilai",
+        "kk_ber_phbs",
+    ),
 }
 CATALOGUE_LETTER = {"posyandu_bulanan": "A", "kia_bulanan": "B", "remaja_ptm": "C", "literasi_bulanan": "D"}
 OPTIONAL = {
-    "posyandu_bulanan": {"balita_sangat_pendek", "balita_bb_kurang", "baduta_ibl", "balita_pmt",
-                         "balita_dirujuk"},
+    "posyandu_bulanan": {"balita_sangat_pendek", "balita_bb_kurang", "baduta_ibl", "balita_pmt", "balita_dirujuk"},
     "kia_bulanan": {"bumil_kek_pmt", "bayi_lahir_hidup", "nifas_vit_a", "kb_pasca_persalinan"},
     "remaja_ptm": {"ptm_dirujuk"},
     "literasi_bulanan": {"kelas_ibu_peserta", "kk_phbs_dinilai", "kk_ber_phbs"},
 }
 # Questions that are not catalogue indicators: follow-ups and posyandu attendance counts.
 EXTRA = {
-    "posyandu_bulanan": {"gizi_buruk_sudah_dirujuk", "bumil_datang_posyandu", "ibu_menyusui_datang",
-                         "remaja_datang_posyandu"},
+    "posyandu_bulanan": {
+        "gizi_buruk_sudah_dirujuk",
+        "bumil_datang_posyandu",
+        "ibu_menyusui_datang",
+        "remaja_datang_posyandu",
+    },
     "kia_bulanan": {"kematian_ibu_catatan", "kematian_bayi_catatan"},
     "remaja_ptm": set(),
     "literasi_bulanan": set(),
 }
 HOUSEHOLD_IDS = (
-    "persetujuan", "no_kk", "nik_kepala_keluarga", "nama_kepala_keluarga", "jenis_kelamin_kk", "dusun",
-    "rt", "rw", "jumlah_anggota", "jumlah_balita", "jumlah_baduta", "jumlah_ibu_hamil",
-    "jumlah_remaja_putri", "jumlah_lansia", "jumlah_disabilitas", "ada_pus", "usia_istri_pus",
-    "jumlah_anak_pus", "jarak_kelahiran_dekat", "sumber_air_minum_utama", "fasilitas_bab", "jenis_kloset",
-    "pembuangan_akhir_tinja", "sumber_penerangan_utama", "daya_terpasang", "jenis_lantai_terluas",
-    "jenis_dinding_terluas", "jenis_atap_terluas", "luas_lantai_m2", "kategori_pendapatan",
-    "desil_kesejahteraan", "sumber_desil", "tanggal_sumber_desil", "penerima_bansos",
+    "persetujuan",
+    "no_kk",
+    "nik_kepala_keluarga",
+    "nama_kepala_keluarga",
+    "jenis_kelamin_kk",
+    "dusun",
+    "rt",
+    "rw",
+    "jumlah_anggota",
+    "jumlah_balita",
+    "jumlah_baduta",
+    "jumlah_ibu_hamil",
+    "jumlah_remaja_putri",
+    "jumlah_lansia",
+    "jumlah_disabilitas",
+    "ada_pus",
+    "usia_istri_pus",
+    "jumlah_anak_pus",
+    "jarak_kelahiran_dekat",
+    "sumber_air_minum_utama",
+    "fasilitas_bab",
+    "jenis_kloset",
+    "pembuangan_akhir_tinja",
+    "sumber_penerangan_utama",
+    "daya_terpasang",
+    "jenis_lantai_terluas",
+    "jenis_dinding_terluas",
+    "jenis_atap_terluas",
+    "luas_lantai_m2",
+    "kategori_pendapatan",
+    "desil_kesejahteraan",
+    "sumber_desil",
+    "tanggal_sumber_desil",
+    "penerima_bansos",
 )
 REPORT_FORMS = tuple(CATALOGUE)
 ALL_FORMS = (*REPORT_FORMS, "rumah_tangga")
@@ -79,50 +158,127 @@ def forms() -> dict[str, FormSpec]:
 CONSISTENT = {
     "posyandu_bulanan": {
         "answers": dict(
-            balita_sasaran_s=52, balita_punya_kms_k=50, balita_ditimbang_d=41, balita_naik_n=30,
-            balita_tidak_naik_t=8, balita_2t=2, balita_bgm=1, balita_bb_kurang=3, balita_diukur_tb=40,
-            balita_stunting=6, balita_sangat_pendek=1, balita_wasting=3, balita_gizi_buruk=1,
-            gizi_buruk_sudah_dirujuk=True, bayi_0_5_bln=8, bayi_asi_eksklusif=6, balita_vit_a=45,
-            bayi_idl=2, baduta_ibl=1, balita_pmt=4, balita_dirujuk=3, bumil_datang_posyandu=5,
-            ibu_menyusui_datang=9, remaja_datang_posyandu=12),
+            balita_sasaran_s=52,
+            balita_punya_kms_k=50,
+            balita_ditimbang_d=41,
+            balita_naik_n=30,
+            balita_tidak_naik_t=8,
+            balita_2t=2,
+            balita_bgm=1,
+            balita_bb_kurang=3,
+            balita_diukur_tb=40,
+            balita_stunting=6,
+            balita_sangat_pendek=1,
+            balita_wasting=3,
+            balita_gizi_buruk=1,
+            gizi_buruk_sudah_dirujuk=True,
+            bayi_0_5_bln=8,
+            bayi_asi_eksklusif=6,
+            balita_vit_a=45,
+            bayi_idl=2,
+            baduta_ibl=1,
+            balita_pmt=4,
+            balita_dirujuk=3,
+            bumil_datang_posyandu=5,
+            ibu_menyusui_datang=9,
+            remaja_datang_posyandu=12,
+        ),
         "prev": dict(balita_sasaran_s=50, balita_ditimbang_d=38, balita_stunting=5, balita_diukur_tb=38),
         "month": 8,
     },
     "kia_bulanan": {
         "answers": dict(
-            bumil_sasaran=18, bumil_k1=3, bumil_k6=2, bumil_ttd=15, bumil_kek=2, bumil_kek_pmt=2,
-            bumil_anemia=3, persalinan_total=4, persalinan_fasyankes=3, bayi_lahir_hidup=4, bblr=1,
-            nifas_kf_lengkap=3, nifas_vit_a=4, kematian_ibu=0, kematian_bayi=0, pus_sasaran=120,
-            pus_kb_aktif=80, kb_pasca_persalinan=2),
+            bumil_sasaran=18,
+            bumil_k1=3,
+            bumil_k6=2,
+            bumil_ttd=15,
+            bumil_kek=2,
+            bumil_kek_pmt=2,
+            bumil_anemia=3,
+            persalinan_total=4,
+            persalinan_fasyankes=3,
+            bayi_lahir_hidup=4,
+            bblr=1,
+            nifas_kf_lengkap=3,
+            nifas_vit_a=4,
+            kematian_ibu=0,
+            kematian_bayi=0,
+            pus_sasaran=120,
+            pus_kb_aktif=80,
+            kb_pasca_persalinan=2,
+        ),
         "prev": dict(bumil_sasaran=17, bumil_ttd=14, persalinan_total=5, pus_sasaran=118),
         "month": 6,
     },
     "remaja_ptm": {
         "answers": dict(
-            rematri_sasaran=60, rematri_dapat_ttd=48, rematri_minum_ttd=35, rematri_periksa_hb=20,
-            rematri_anemia=5, ptm_cek_td=45, ptm_hipertensi=9, ptm_cek_gula=25, ptm_gula_tinggi=2,
-            ptm_ukur_imt_lp=40, ptm_obesitas=8, ptm_obesitas_sentral=12, ptm_merokok=15, ptm_dirujuk=4),
+            rematri_sasaran=60,
+            rematri_dapat_ttd=48,
+            rematri_minum_ttd=35,
+            rematri_periksa_hb=20,
+            rematri_anemia=5,
+            ptm_cek_td=45,
+            ptm_hipertensi=9,
+            ptm_cek_gula=25,
+            ptm_gula_tinggi=2,
+            ptm_ukur_imt_lp=40,
+            ptm_obesitas=8,
+            ptm_obesitas_sentral=12,
+            ptm_merokok=15,
+            ptm_dirujuk=4,
+        ),
         "prev": dict(rematri_sasaran=58, rematri_dapat_ttd=50),
         "month": 3,
     },
     "literasi_bulanan": {
-        "answers": dict(penyuluhan_sesi=3, penyuluhan_peserta=45, kelas_ibu_peserta=12, kunjungan_rumah=10,
-                        kk_phbs_dinilai=20, kk_ber_phbs=8),
+        "answers": dict(
+            penyuluhan_sesi=3,
+            penyuluhan_peserta=45,
+            kelas_ibu_peserta=12,
+            kunjungan_rumah=10,
+            kk_phbs_dinilai=20,
+            kk_ber_phbs=8,
+        ),
         "prev": {},
         "month": 3,
     },
     "rumah_tangga": {
         "answers": dict(
-            persetujuan=True, no_kk="3204121501250003", nik_kepala_keluarga="3204125506900002",
-            nama_kepala_keluarga="Siti Aminah", jenis_kelamin_kk="p", dusun="Krajan", rt="004", rw="013",
-            jumlah_anggota=5, jumlah_balita=2, jumlah_baduta=1, jumlah_ibu_hamil=1, jumlah_remaja_putri=1,
-            jumlah_lansia=1, jumlah_disabilitas=0, ada_pus=True, usia_istri_pus=32, jumlah_anak_pus=2,
-            jarak_kelahiran_dekat=True, sumber_air_minum_utama="sumur_terlindung", fasilitas_bab="sendiri",
-            jenis_kloset="leher_angsa", pembuangan_akhir_tinja="lubang_tanah",
-            sumber_penerangan_utama="pln_meteran", daya_terpasang="va_900", jenis_lantai_terluas="keramik",
-            jenis_dinding_terluas="tembok", jenis_atap_terluas="genteng", luas_lantai_m2=48.0,
-            kategori_pendapatan="antara_1jt_2jt", desil_kesejahteraan=3, sumber_desil="dtsen",
-            tanggal_sumber_desil="2025-03-15", penerima_bansos=["pkh", "pbi_jk"]),
+            persetujuan=True,
+            no_kk="3204121501250003",
+            nik_kepala_keluarga="3204125506900002",
+            nama_kepala_keluarga="Siti Aminah",
+            jenis_kelamin_kk="p",
+            dusun="Krajan",
+            rt="004",
+            rw="013",
+            jumlah_anggota=5,
+            jumlah_balita=2,
+            jumlah_baduta=1,
+            jumlah_ibu_hamil=1,
+            jumlah_remaja_putri=1,
+            jumlah_lansia=1,
+            jumlah_disabilitas=0,
+            ada_pus=True,
+            usia_istri_pus=32,
+            jumlah_anak_pus=2,
+            jarak_kelahiran_dekat=True,
+            sumber_air_minum_utama="sumur_terlindung",
+            fasilitas_bab="sendiri",
+            jenis_kloset="leher_angsa",
+            pembuangan_akhir_tinja="lubang_tanah",
+            sumber_penerangan_utama="pln_meteran",
+            daya_terpasang="va_900",
+            jenis_lantai_terluas="keramik",
+            jenis_dinding_terluas="tembok",
+            jenis_atap_terluas="genteng",
+            luas_lantai_m2=48.0,
+            kategori_pendapatan="antara_1jt_2jt",
+            desil_kesejahteraan=3,
+            sumber_desil="dtsen",
+            tanggal_sumber_desil="2025-03-15",
+            penerima_bansos=["pkh", "pbi_jk"],
+        ),
         "prev": {},
         "month": None,
     },
@@ -133,7 +289,7 @@ BREAK_HARD = {
         "k_le_s": dict(balita_punya_kms_k=53),
         "d_le_s": dict(balita_ditimbang_d=53),
         "n_le_d": dict(balita_naik_n=42),
-        "n_t_le_d": dict(balita_tidak_naik_t=12),          # 30 + 12 > 41, while N <= D
+        "n_t_le_d": dict(balita_tidak_naik_t=12),  # 30 + 12 > 41, while N <= D
         "t2_le_t": dict(balita_2t=9),
         "bgm_le_d": dict(balita_bgm=42),
         "bb_kurang_le_d": dict(balita_bb_kurang=42),
@@ -188,18 +344,21 @@ BREAK_HARD = {
 BREAK_SOFT = {
     "posyandu_bulanan": {
         "s_tidak_nol": (dict(balita_sasaran_s=0), None, None),
-        "s_berubah_jauh": ({}, dict(balita_sasaran_s=40), None),            # 52 vs 40: +30%
+        "s_berubah_jauh": ({}, dict(balita_sasaran_s=40), None),  # 52 vs 40: +30%
         "d_le_k": (dict(balita_punya_kms_k=40), None, None),
-        "d_dua_kali_bulan_lalu": ({}, dict(balita_ditimbang_d=20), None),   # 41 > 2 x 20
+        "d_dua_kali_bulan_lalu": ({}, dict(balita_ditimbang_d=20), None),  # 41 > 2 x 20
         "d_nol_bulan_lalu_banyak": (dict(balita_ditimbang_d=0), None, None),
         "diukur_le_d": (dict(balita_diukur_tb=45), None, None),
-        "stunting_dua_kali_bulan_lalu": (dict(balita_stunting=7), dict(balita_stunting=3, balita_diukur_tb=40),
-                                         None),                             # 7/40 > 2 x 3/40
+        "stunting_dua_kali_bulan_lalu": (
+            dict(balita_stunting=7),
+            dict(balita_stunting=3, balita_diukur_tb=40),
+            None,
+        ),  # 7/40 > 2 x 3/40
         "stunting_nol_bulan_lalu_banyak": (dict(balita_stunting=0), dict(balita_stunting=6), None),
         "gizi_buruk_dirujuk": (dict(gizi_buruk_sudah_dirujuk=False), None, None),
         "vit_a_di_luar_feb_agu": ({}, None, 5),
         "vit_a_nol_di_feb_agu": (dict(balita_vit_a=0), None, 2),
-        "pmt_sesuai_masalah_gizi": (dict(balita_pmt=18), None, None),       # 3 + 3 + (41 - 30) = 17
+        "pmt_sesuai_masalah_gizi": (dict(balita_pmt=18), None, None),  # 3 + 3 + (41 - 30) = 17
         "dirujuk_ge_gizi_buruk": (dict(balita_dirujuk=0), None, None),
         "dirujuk_ge_2t": (dict(balita_dirujuk=1), None, None),
     },
@@ -209,7 +368,7 @@ BREAK_SOFT = {
         "persalinan_le_bumil": (dict(persalinan_total=20), None, None),
         "lahir_hidup_ge_persalinan": (dict(bayi_lahir_hidup=3), None, None),
         "lahir_hidup_le_2x_persalinan": (dict(bayi_lahir_hidup=9), None, None),
-        "kf_lengkap_le_persalinan": (dict(nifas_kf_lengkap=10), None, None),   # 4 + 5 = 9
+        "kf_lengkap_le_persalinan": (dict(nifas_kf_lengkap=10), None, None),  # 4 + 5 = 9
         "nifas_vit_a_le_persalinan": (dict(nifas_vit_a=10), None, None),
         "kb_pp_le_persalinan": (dict(kb_pasca_persalinan=10), None, None),
         "kematian_ibu_konfirmasi": (dict(kematian_ibu=1, kematian_ibu_catatan="32 th, perdarahan"), None, None),
@@ -229,18 +388,23 @@ BREAK_SOFT = {
     "rumah_tangga": {
         "anggota_banyak": (dict(jumlah_anggota=16), None, None),
         "ibu_hamil_banyak": (dict(jumlah_ibu_hamil=3, jumlah_anggota=8), None, None),
-        "ibu_hamil_tanpa_pus": (dict(ada_pus=False, usia_istri_pus=None, jumlah_anak_pus=None,
-                                     jarak_kelahiran_dekat=None), None, None),
+        "ibu_hamil_tanpa_pus": (
+            dict(ada_pus=False, usia_istri_pus=None, jumlah_anak_pus=None, jarak_kelahiran_dekat=None),
+            None,
+            None,
+        ),
     },
 }
 
 
-def scope_for(form_id: str, answers: dict | None = None, prev: dict | None = None,
-              month: int | str | None = "base") -> Scope:
+def scope_for(
+    form_id: str, answers: dict | None = None, prev: dict | None = None, month: int | str | None = "base"
+) -> Scope:
     base = CONSISTENT[form_id]
     merged = {**base["answers"], **(answers or {})}
-    return Scope(answers=merged, prev={**base["prev"], **(prev or {})},
-                 month=base["month"] if month == "base" else month)
+    return Scope(
+        answers=merged, prev={**base["prev"], **(prev or {})}, month=base["month"] if month == "base" else month
+    )
 
 
 def rule(form: FormSpec, rule_id: str):
@@ -258,6 +422,7 @@ def derived_values(form: FormSpec, scope: Scope) -> dict[str, float | None]:
 
 # --------------------------------------------------------------------------------------------
 # Loading, ids, conventions
+
 
 def test_every_shipped_form_loads(forms):
     assert set(forms) == set(ALL_FORMS)
@@ -305,7 +470,13 @@ def test_household_fields(forms):
     assert not form.question("dusun").required and not form.question("desil_kesejahteraan").required
     assert [o.id for o in form.question("jenis_kelamin_kk").options] == ["l", "p"]
     assert [o.id for o in form.question("penerima_bansos").options] == [
-        "pkh", "bpnt", "pbi_jk", "blt_dd", "lainnya", "tidak_ada"]
+        "pkh",
+        "bpnt",
+        "pbi_jk",
+        "blt_dd",
+        "lainnya",
+        "tidak_ada",
+    ]
     assert form.question("penerima_bansos").type is QuestionType.MULTICHOICE
     desil = form.question("desil_kesejahteraan")
     assert (desil.type, desil.min, desil.max) == (QuestionType.COUNT, 1, 10)
@@ -315,16 +486,28 @@ def test_household_fields(forms):
     assert luas.type is QuestionType.MEASURE and luas.unit == "m2"
     # the water source options follow the official code order 1..9, then "lainnya" (99)
     assert [o.id for o in form.question("sumber_air_minum_utama").options] == [
-        "kemasan", "leding", "sumur_bor", "sumur_terlindung", "sumur_tak_terlindung", "mata_air_terlindung",
-        "mata_air_tak_terlindung", "air_permukaan", "air_hujan", "lainnya"]
+        "kemasan",
+        "leding",
+        "sumur_bor",
+        "sumur_terlindung",
+        "sumur_tak_terlindung",
+        "mata_air_terlindung",
+        "mata_air_tak_terlindung",
+        "air_permukaan",
+        "air_hujan",
+        "lainnya",
+    ]
 
 
 def test_only_identity_fields_and_death_notes_are_sensitive(forms):
     sensitive = {(f.id, q.id) for f in forms.values() for q in f.questions if q.sensitive}
     assert sensitive == {
-        ("rumah_tangga", "no_kk"), ("rumah_tangga", "nik_kepala_keluarga"),
+        ("rumah_tangga", "no_kk"),
+        ("rumah_tangga", "nik_kepala_keluarga"),
         ("rumah_tangga", "nama_kepala_keluarga"),
-        ("kia_bulanan", "kematian_ibu_catatan"), ("kia_bulanan", "kematian_bayi_catatan")}
+        ("kia_bulanan", "kematian_ibu_catatan"),
+        ("kia_bulanan", "kematian_bayi_catatan"),
+    }
 
 
 def test_ids_are_unique_across_forms(forms):
@@ -337,27 +520,38 @@ def test_ids_are_unique_across_forms(forms):
 
 
 def test_schedules_and_roles(forms):
-    roles = {"posyandu_bulanan": (Role.KADER,), "kia_bulanan": (Role.BIDAN,),
-             "remaja_ptm": (Role.KADER, Role.BIDAN), "literasi_bulanan": (Role.KADER,),
-             "rumah_tangga": (Role.KADER, Role.BIDAN)}
+    roles = {
+        "posyandu_bulanan": (Role.KADER,),
+        "kia_bulanan": (Role.BIDAN,),
+        "remaja_ptm": (Role.KADER, Role.BIDAN),
+        "literasi_bulanan": (Role.KADER,),
+        "rumah_tangga": (Role.KADER, Role.BIDAN),
+    }
     for form_id, expected in roles.items():
         assert forms[form_id].roles == expected
     for form_id in REPORT_FORMS:
         form = forms[form_id]
-        assert (form.kind, form.period, form.open_day, form.due_day, form.lock_day) == (
-            "report", "monthly", 1, 5, 15)
+        assert (form.kind, form.period, form.open_day, form.due_day, form.lock_day) == ("report", "monthly", 1, 5, 15)
         assert form.reminders.days_before_due == (3, 1, 0) and form.reminders.time == "08:00"
     household = forms["rumah_tangga"]
-    assert (household.kind, household.open_day, household.due_day, household.lock_day) == (
-        "household", 1, 28, 28)
+    assert (household.kind, household.open_day, household.due_day, household.lock_day) == ("household", 1, 28, 28)
     assert household.reminders.days_before_due == ()
 
 
 def test_denominators_are_asked_first(forms):
     order = [q.id for q in forms["posyandu_bulanan"].questions]
-    sequence = ["balita_sasaran_s", "balita_punya_kms_k", "balita_ditimbang_d", "balita_naik_n",
-                "balita_tidak_naik_t", "balita_2t", "balita_bgm", "balita_diukur_tb", "balita_stunting",
-                "balita_wasting"]
+    sequence = [
+        "balita_sasaran_s",
+        "balita_punya_kms_k",
+        "balita_ditimbang_d",
+        "balita_naik_n",
+        "balita_tidak_naik_t",
+        "balita_2t",
+        "balita_bgm",
+        "balita_diukur_tb",
+        "balita_stunting",
+        "balita_wasting",
+    ]
     assert [order.index(i) for i in sequence] == sorted(order.index(i) for i in sequence)
     assert order[:2] == ["balita_sasaran_s", "balita_punya_kms_k"]
     assert forms["kia_bulanan"].questions[0].id == "bumil_sasaran"
@@ -371,8 +565,9 @@ def test_key_questions_and_indicators(forms):
     assert key_derived["posyandu_bulanan"] == {"partisipasi_d_s", "keberhasilan_n_d", "persen_stunting"}
     assert key_derived["kia_bulanan"] == {"cakupan_k6", "persen_persalinan_faskes"}
     assert key_derived["remaja_ptm"] == {"cakupan_skrining_hb", "persen_rematri_anemia"}
-    assert not any(q.key and q.sensitive for f in forms.values() for q in f.questions), \
+    assert not any(q.key and q.sensitive for f in forms.values() for q in f.questions), (
         "a headline figure is shown in receipts, so it must not be personal data"
+    )
 
 
 @pytest.mark.parametrize("form_id", ALL_FORMS)
@@ -401,8 +596,13 @@ def test_every_question_is_short_bilingual_and_numeric_ones_have_an_example(form
 @pytest.mark.parametrize("form_id", ALL_FORMS)
 def test_ids_are_snake_case_and_short(forms, form_id):
     form = forms[form_id]
-    ids = ([form.id] + [s.id for s in form.sections] + [q.id for q in form.questions]
-           + [r.id for r in form.rules] + [d.id for d in form.derived])
+    ids = (
+        [form.id]
+        + [s.id for s in form.sections]
+        + [q.id for q in form.questions]
+        + [r.id for r in form.rules]
+        + [d.id for d in form.derived]
+    )
     for item_id in ids:
         assert re.fullmatch(r"[a-z][a-z0-9_]{0,39}", item_id), item_id
     assert len({r.id for r in form.rules}) == len(form.rules)
@@ -440,6 +640,7 @@ def test_rule_messages_are_bilingual_and_soft_ones_ask(forms, form_id):
 
 # --------------------------------------------------------------------------------------------
 # Rules on answer sets
+
 
 @pytest.mark.parametrize("form_id", ALL_FORMS)
 def test_every_rule_holds_on_a_consistent_answer_set(forms, form_id):
@@ -490,12 +691,14 @@ def test_small_numbers_do_not_trigger_the_doubling_warnings(forms):
     assert holds(rule(form, "d_dua_kali_bulan_lalu").check, scope) is True
     # more stunted children because many more were measured (Feb/Aug) is not a doubled share:
     # 3 of 10 last month (30%), 8 of 40 now (20%)
-    scope = scope_for("posyandu_bulanan", dict(balita_stunting=8, balita_diukur_tb=40),
-                      dict(balita_stunting=3, balita_diukur_tb=10))
+    scope = scope_for(
+        "posyandu_bulanan", dict(balita_stunting=8, balita_diukur_tb=40), dict(balita_stunting=3, balita_diukur_tb=10)
+    )
     assert holds(rule(form, "stunting_dua_kali_bulan_lalu").check, scope) is True
     # no stunting when (almost) nobody was measured this month is not suspicious
-    scope = scope_for("posyandu_bulanan", dict(balita_stunting=0, balita_diukur_tb=3),
-                      dict(balita_stunting=6, balita_diukur_tb=40))
+    scope = scope_for(
+        "posyandu_bulanan", dict(balita_stunting=0, balita_diukur_tb=3), dict(balita_stunting=6, balita_diukur_tb=40)
+    )
     assert holds(rule(form, "stunting_nol_bulan_lalu_banyak").check, scope) is True
 
 
@@ -504,12 +707,12 @@ def test_post_partum_family_planning_without_history_compares_with_this_month(fo
     check = rule(form, "kb_pp_le_persalinan").check
     assert holds(check, Scope({"kb_pasca_persalinan": 3, "persalinan_total": 4})) is True
     assert holds(check, Scope({"kb_pasca_persalinan": 5, "persalinan_total": 4})) is False
-    assert holds(check, Scope({"kb_pasca_persalinan": 5, "persalinan_total": 4},
-                              prev={"persalinan_total": 3})) is True
+    assert holds(check, Scope({"kb_pasca_persalinan": 5, "persalinan_total": 4}, prev={"persalinan_total": 3})) is True
 
 
 # --------------------------------------------------------------------------------------------
 # Skip logic
+
 
 def relevant(form: FormSpec, question_id: str, answers: dict, month: int | None = None) -> bool:
     question = form.question(question_id)
@@ -560,26 +763,51 @@ def test_literacy_skip_logic(forms):
 
 EXPECTED_DERIVED = {
     "posyandu_bulanan": {
-        "cakupan_k_s": 50 / 52, "partisipasi_d_s": 41 / 52, "kelangsungan_d_k": 41 / 50,
-        "keberhasilan_n_d": 30 / 41, "keberhasilan_n_s": 30 / 52, "persen_tidak_naik": 8 / 41,
-        "persen_bgm": 1 / 41, "persen_bb_kurang": 3 / 41, "cakupan_ukur_tb": 40 / 52,
-        "persen_stunting": 6 / 40, "persen_wasting": 3 / 40, "persen_asi_eksklusif": 6 / 8,
+        "cakupan_k_s": 50 / 52,
+        "partisipasi_d_s": 41 / 52,
+        "kelangsungan_d_k": 41 / 50,
+        "keberhasilan_n_d": 30 / 41,
+        "keberhasilan_n_s": 30 / 52,
+        "persen_tidak_naik": 8 / 41,
+        "persen_bgm": 1 / 41,
+        "persen_bb_kurang": 3 / 41,
+        "cakupan_ukur_tb": 40 / 52,
+        "persen_stunting": 6 / 40,
+        "persen_wasting": 3 / 40,
+        "persen_asi_eksklusif": 6 / 8,
         "cakupan_vit_a": 45 / 52,
     },
     "kia_bulanan": {
-        "cakupan_k1": 3 / 18, "cakupan_k6": 2 / 18, "cakupan_ttd_bumil": 15 / 18, "persen_bumil_kek": 2 / 18,
-        "cakupan_pmt_bumil_kek": 1.0, "persen_bumil_anemia": 3 / 18, "persen_persalinan_faskes": 0.75,
-        "persen_bblr": 0.25, "persen_kb_aktif": 80 / 120,
+        "cakupan_k1": 3 / 18,
+        "cakupan_k6": 2 / 18,
+        "cakupan_ttd_bumil": 15 / 18,
+        "persen_bumil_kek": 2 / 18,
+        "cakupan_pmt_bumil_kek": 1.0,
+        "persen_bumil_anemia": 3 / 18,
+        "persen_persalinan_faskes": 0.75,
+        "persen_bblr": 0.25,
+        "persen_kb_aktif": 80 / 120,
     },
     "remaja_ptm": {
-        "cakupan_ttd_rematri": 0.8, "kepatuhan_ttd_rematri": 35 / 48, "cakupan_skrining_hb": 20 / 60,
-        "persen_rematri_anemia": 0.25, "persen_hipertensi": 0.2, "persen_gula_tinggi": 0.08,
-        "persen_obesitas": 0.2, "persen_obesitas_sentral": 0.3, "persen_merokok": 15 / 45,
+        "cakupan_ttd_rematri": 0.8,
+        "kepatuhan_ttd_rematri": 35 / 48,
+        "cakupan_skrining_hb": 20 / 60,
+        "persen_rematri_anemia": 0.25,
+        "persen_hipertensi": 0.2,
+        "persen_gula_tinggi": 0.08,
+        "persen_obesitas": 0.2,
+        "persen_obesitas_sentral": 0.3,
+        "persen_merokok": 15 / 45,
     },
     "literasi_bulanan": {"rata_peserta_per_sesi": 15.0, "persen_kk_phbs": 0.4},
     "rumah_tangga": {
-        "luas_lantai_per_kapita": 9.6, "air_minum_layak": 1.0, "jamban_layak": 0.0, "sanitasi_layak": 1.0,
-        "rumah_layak_huni": 1.0, "keluarga_sasaran": 1.0, "pus_4_terlalu": 1.0,
+        "luas_lantai_per_kapita": 9.6,
+        "air_minum_layak": 1.0,
+        "jamban_layak": 0.0,
+        "sanitasi_layak": 1.0,
+        "rumah_layak_huni": 1.0,
+        "keluarga_sasaran": 1.0,
+        "pus_4_terlalu": 1.0,
         "keluarga_berisiko_stunting": 1.0,
     },
 }
@@ -625,33 +853,83 @@ def household(**changes):
 def test_household_flags(forms):
     form = forms["rumah_tangga"]
     # all good: decent water and toilet, a couple without a '4 too' risk (one child, so no spacing answer)
-    good = derived_values(form, household(
-        sumber_air_minum_utama="leding", pembuangan_akhir_tinja="tangki_septik", usia_istri_pus=25,
-        jumlah_anak_pus=1, jarak_kelahiran_dekat=None))
-    assert (good["air_minum_layak"], good["jamban_layak"], good["pus_4_terlalu"],
-            good["keluarga_berisiko_stunting"]) == (1.0, 1.0, 0.0, 0.0)
+    good = derived_values(
+        form,
+        household(
+            sumber_air_minum_utama="leding",
+            pembuangan_akhir_tinja="tangki_septik",
+            usia_istri_pus=25,
+            jumlah_anak_pus=1,
+            jarak_kelahiran_dekat=None,
+        ),
+    )
+    assert (
+        good["air_minum_layak"],
+        good["jamban_layak"],
+        good["pus_4_terlalu"],
+        good["keluarga_berisiko_stunting"],
+    ) == (1.0, 1.0, 0.0, 0.0)
     # no toilet: closet and disposal are skipped, the family is at risk
-    no_toilet = derived_values(form, household(
-        sumber_air_minum_utama="kemasan", fasilitas_bab="tidak_ada", jenis_kloset=None,
-        pembuangan_akhir_tinja=None, usia_istri_pus=25, jumlah_anak_pus=1, jarak_kelahiran_dekat=None))
+    no_toilet = derived_values(
+        form,
+        household(
+            sumber_air_minum_utama="kemasan",
+            fasilitas_bab="tidak_ada",
+            jenis_kloset=None,
+            pembuangan_akhir_tinja=None,
+            usia_istri_pus=25,
+            jumlah_anak_pus=1,
+            jarak_kelahiran_dekat=None,
+        ),
+    )
     assert (no_toilet["jamban_layak"], no_toilet["sanitasi_layak"], no_toilet["keluarga_berisiko_stunting"]) == (
-        0.0, 0.0, 1.0)
+        0.0,
+        0.0,
+        1.0,
+    )
     # unsafe water alone makes a target family at risk
-    river = derived_values(form, household(
-        sumber_air_minum_utama="air_permukaan", pembuangan_akhir_tinja="tangki_septik", usia_istri_pus=25,
-        jumlah_anak_pus=1, jarak_kelahiran_dekat=None))
+    river = derived_values(
+        form,
+        household(
+            sumber_air_minum_utama="air_permukaan",
+            pembuangan_akhir_tinja="tangki_septik",
+            usia_istri_pus=25,
+            jumlah_anak_pus=1,
+            jarak_kelahiran_dekat=None,
+        ),
+    )
     assert (river["air_minum_layak"], river["keluarga_berisiko_stunting"]) == (0.0, 1.0)
     # a young wife is a '4 too' risk
     assert derived_values(form, household(usia_istri_pus=19))["pus_4_terlalu"] == 1.0
-    assert derived_values(form, household(jumlah_anak_pus=4, jarak_kelahiran_dekat=False,
-                                          usia_istri_pus=30))["pus_4_terlalu"] == 1.0
+    assert (
+        derived_values(form, household(jumlah_anak_pus=4, jarak_kelahiran_dekat=False, usia_istri_pus=30))[
+            "pus_4_terlalu"
+        ]
+        == 1.0
+    )
     # not a target family (no couple, no pregnancy, no under-five): never 'at risk'
-    elderly = derived_values(form, household(
-        jumlah_anggota=2, jumlah_balita=0, jumlah_baduta=0, jumlah_ibu_hamil=0, jumlah_remaja_putri=0,
-        ada_pus=False, usia_istri_pus=None, jumlah_anak_pus=None, jarak_kelahiran_dekat=None,
-        fasilitas_bab="tidak_ada", jenis_kloset=None, pembuangan_akhir_tinja=None))
+    elderly = derived_values(
+        form,
+        household(
+            jumlah_anggota=2,
+            jumlah_balita=0,
+            jumlah_baduta=0,
+            jumlah_ibu_hamil=0,
+            jumlah_remaja_putri=0,
+            ada_pus=False,
+            usia_istri_pus=None,
+            jumlah_anak_pus=None,
+            jarak_kelahiran_dekat=None,
+            fasilitas_bab="tidak_ada",
+            jenis_kloset=None,
+            pembuangan_akhir_tinja=None,
+        ),
+    )
     assert (elderly["keluarga_sasaran"], elderly["pus_4_terlalu"], elderly["keluarga_berisiko_stunting"]) == (
-        0.0, 0.0, 0.0)
+        0.0,
+        0.0,
+        0.0,
+    )
     # crowded: 5 people on 30 m2 is 6 m2 each, not decent housing
     crowded = derived_values(form, household(luas_lantai_m2=30.0))
     assert crowded["luas_lantai_per_kapita"] == pytest.approx(6.0)

@@ -9,6 +9,7 @@ One test per state; inside it the inputs are sent one by one, each followed by a
 press nobody handles, which gets one answerCallbackQuery). Updates are processed in order, so
 when the probe is answered the bad input has been fully handled and the database can be read.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -52,11 +53,17 @@ def _edit(person, ctx):
 
 def _old_button(person, ctx):
     """A real button on an older message (one whose nonce is not the current one)."""
+
     def old(message):
-        nonces = {b.get("callback_data", "").split(":")[1:2] and b["callback_data"].split(":")[1]
-                  for b in message.buttons}
-        return message.buttons and str(ctx.nonce) not in nonces and not any(
-            b.get("callback_data", "").startswith("lang:") for b in message.buttons)
+        nonces = {
+            b.get("callback_data", "").split(":")[1:2] and b["callback_data"].split(":")[1] for b in message.buttons
+        }
+        return (
+            message.buttons
+            and str(ctx.nonce) not in nonces
+            and not any(b.get("callback_data", "").startswith("lang:") for b in message.buttons)
+        )
+
     found = next((m for m in reversed(person.messages) if old(m)), None)
     return None if found is None else person.press(0, found)
 
@@ -152,10 +159,13 @@ def forms_snapshot(storage, user_id):
     async def snapshot():
         session = await storage.reports.session(user_id)
         drafts = await storage.reports.drafts_of(user_id)
-        return ((session.kind, session.draft_id, session.cursor, session.mode,
-                 {k: v for k, v in session.pending.items()}) if session else None,
-                [(d.id, d.answers, d.confirmed) for d in drafts],
-                await storage.db.fetchval("SELECT COUNT(*) FROM report_revisions"))
+        return (
+            (session.kind, session.draft_id, session.cursor, session.mode, {k: v for k, v in session.pending.items()})
+            if session
+            else None,
+            [(d.id, d.answers, d.confirmed) for d in drafts],
+            await storage.db.fetchval("SELECT COUNT(*) FROM report_revisions"),
+        )
 
     async def nonce():
         session = await storage.reports.session(user_id)
@@ -168,16 +178,24 @@ ALL_INPUTS = {**MESSAGES, **{n: _send_text(c) for n, c in COMMANDS.items()}, **P
 
 
 async def kader(server, storage, posyandu_ids):
-    return await register(server, storage, 1001, Role.KADER,
-                          [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_ids["Mawar"])])
+    return await register(
+        server, storage, 1001, Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_ids["Mawar"])]
+    )
 
 
 async def reach(person, question: str) -> None:
     """Answer the uji form up to ``question`` (its id), or to the review."""
-    steps = [("sasaran", "50", "ditimbang"), ("ditimbang", "40", "kelas ibu"), ("ada_kelas", "Ya", "peserta kelas"),
-             ("peserta_kelas", "12", "Berat rata-rata"), ("berat_rata", "12,5", "Di mana"),
-             ("tempat", "Balai desa", "Layanan apa"), ("layanan", "Penimbangan", "Tanggal kegiatan"),
-             ("tanggal", "17-11-2026", "Catatan"), ("catatan", "/lewati", "Periksa lagi")]
+    steps = [
+        ("sasaran", "50", "ditimbang"),
+        ("ditimbang", "40", "kelas ibu"),
+        ("ada_kelas", "Ya", "peserta kelas"),
+        ("peserta_kelas", "12", "Berat rata-rata"),
+        ("berat_rata", "12,5", "Di mana"),
+        ("tempat", "Balai desa", "Layanan apa"),
+        ("layanan", "Penimbangan", "Tanggal kegiatan"),
+        ("tanggal", "17-11-2026", "Catatan"),
+        ("catatan", "/lewati", "Periksa lagi"),
+    ]
     person.send("/lapor")
     await said(person, "balita sasaran")
     for qid, value, then in steps:
@@ -217,9 +235,14 @@ async def test_bad_input_at_each_question_type_and_the_review(uji, server, stora
 
 
 async def reach_next(person, question):
-    moves = {"sasaran": ("50", "ditimbang"), "berat_rata": ("12,5", "Di mana"), "ada_kelas": ("Ya", "peserta kelas"),
-             "tempat": ("Posyandu", "Layanan apa"), "layanan": ("Selesai", "Tanggal kegiatan"),
-             "tanggal": ("17-11-2026", "Catatan")}
+    moves = {
+        "sasaran": ("50", "ditimbang"),
+        "berat_rata": ("12,5", "Di mana"),
+        "ada_kelas": ("Ya", "peserta kelas"),
+        "tempat": ("Posyandu", "Layanan apa"),
+        "layanan": ("Selesai", "Tanggal kegiatan"),
+        "tanggal": ("17-11-2026", "Catatan"),
+    }
     value, then = moves[question]
     if question in ("ada_kelas", "tempat", "layanan"):
         person.press(value)
@@ -277,7 +300,8 @@ async def test_bad_input_while_choosing_what_to_report(uji, server, storage, pos
 # -- registration, /ekspor, /bahasa -------------------------------------------------------------
 async def test_bad_input_while_registering(uji, server, storage, posyandu_ids, caplog, clock):
     [code] = await storage.users.create_invitations(
-        Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_ids["Mawar"])])
+        Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_ids["Mawar"])]
+    )
     budi = server.user(1003, "Budi")
     budi.send("/start")
     await said(budi, "kode undangan")

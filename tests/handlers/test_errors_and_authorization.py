@@ -1,4 +1,5 @@
 """The error handler keeps the bot running; every role gets only its own commands and data."""
+
 import logging
 
 import pytest
@@ -20,8 +21,7 @@ async def registered(server, storage, user_id, role, area=VILLAGE, posyandu_id=N
     return person
 
 
-async def test_an_exception_in_a_handler_is_logged_answered_politely_and_the_bot_goes_on(
-        bot, server, caplog):
+async def test_an_exception_in_a_handler_is_logged_answered_politely_and_the_bot_goes_on(bot, server, caplog):
     async def broken(update, context):
         raise RuntimeError("NIK 3204125708900001 must not be logged")
 

@@ -1,6 +1,7 @@
 """Faults around the bot: another process holding the database's write lock, a full disk,
 Telegram answering 5xx or timing out. Each is retried where that helps, logged in one clear
 line, told to the person whose action failed, and the bot keeps running."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,7 +26,8 @@ VILLAGE = "32.04.12.2001"
 
 async def kader_at_first_question(server, storage, posyandu_ids):
     [code] = await storage.users.create_invitations(
-        Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_ids["Mawar"])])
+        Role.KADER, [ScopeEntry(area_code=VILLAGE, posyandu_id=posyandu_ids["Mawar"])]
+    )
     siti = server.user(1001, "Siti")
     siti.send(f"/start {code}")
     await said(siti, "terdaftar")
@@ -60,8 +62,9 @@ async def until(condition, timeout=10.0):
     raise AssertionError("timed out")
 
 
-async def test_a_lock_held_briefly_is_waited_out_and_logged(uji, server, storage, posyandu_ids, short_lock_waits,
-                                                           other_writer, caplog):
+async def test_a_lock_held_briefly_is_waited_out_and_logged(
+    uji, server, storage, posyandu_ids, short_lock_waits, other_writer, caplog
+):
     siti = await kader_at_first_question(server, storage, posyandu_ids)
     other_writer.execute("BEGIN IMMEDIATE")
     with caplog.at_level(logging.WARNING, logger="storage.db"):
@@ -72,8 +75,9 @@ async def test_a_lock_held_briefly_is_waited_out_and_logged(uji, server, storage
     assert (await storage.reports.drafts_of(1001))[0].answers == {"sasaran": 50}
 
 
-async def test_a_lock_held_too_long_tells_the_person_and_the_bot_goes_on(uji, server, storage, posyandu_ids,
-                                                                        short_lock_waits, other_writer, caplog):
+async def test_a_lock_held_too_long_tells_the_person_and_the_bot_goes_on(
+    uji, server, storage, posyandu_ids, short_lock_waits, other_writer, caplog
+):
     siti = await kader_at_first_question(server, storage, posyandu_ids)
     other_writer.execute("BEGIN IMMEDIATE")
     with caplog.at_level(logging.WARNING):
@@ -87,8 +91,9 @@ async def test_a_lock_held_too_long_tells_the_person_and_the_bot_goes_on(uji, se
     assert (await storage.reports.drafts_of(1001))[0].answers == {"sasaran": 50}
 
 
-async def test_a_full_disk_tells_the_person_and_the_bot_goes_on(uji, server, storage, posyandu_ids, monkeypatch,
-                                                               caplog):
+async def test_a_full_disk_tells_the_person_and_the_bot_goes_on(
+    uji, server, storage, posyandu_ids, monkeypatch, caplog
+):
     siti = await kader_at_first_question(server, storage, posyandu_ids)
     real = storage.db.transaction
 
@@ -122,8 +127,9 @@ async def test_telegram_5xx_is_retried(uji, server, storage, posyandu_ids, quick
     assert sum("retrying" in r.getMessage() for r in caplog.records) == 2
 
 
-async def test_telegram_failing_beyond_the_retries_is_logged_and_the_bot_goes_on(uji, server, storage, posyandu_ids,
-                                                                                quick_backoff, caplog):
+async def test_telegram_failing_beyond_the_retries_is_logged_and_the_bot_goes_on(
+    uji, server, storage, posyandu_ids, quick_backoff, caplog
+):
     siti = await kader_at_first_question(server, storage, posyandu_ids)
     server.fail_next("sendMessage", 502, times=4)
     with caplog.at_level(logging.WARNING):

@@ -3,6 +3,7 @@ junk, commands, stickers and edits, and press real, old and forged buttons. Afte
 no exception reached the error handler (no ERROR log line, no "something went wrong"), every
 answer the bot accepted is in the draft (or in the submitted revision), and at the end no
 person was ever shown another village's posyandu or village."""
+
 from __future__ import annotations
 
 import logging
@@ -20,11 +21,35 @@ from tests.handlers.test_report_conversation import said
 SUKAMAJU, CIBIRU = "32.04.12.2001", "32.04.12.2002"
 STEPS = 300
 TODAY = date(2026, 11, 23)
-ANSWERS = ["0", "3", "12", "40", "50", "12,5", "7 kg", "Ya", "tidak", "1", "2", "1, 3", "17-11-2026",
-           "hari ini", "catatan singkat", "lima", "-4", "99999", "32-13-2026", "<b>x</b>", "", "👍"]
+ANSWERS = [
+    "0",
+    "3",
+    "12",
+    "40",
+    "50",
+    "12,5",
+    "7 kg",
+    "Ya",
+    "tidak",
+    "1",
+    "2",
+    "1, 3",
+    "17-11-2026",
+    "hari ini",
+    "catatan singkat",
+    "lima",
+    "-4",
+    "99999",
+    "32-13-2026",
+    "<b>x</b>",
+    "",
+    "👍",
+]
 COMMANDS = ["/lapor", "/lapor", "/kembali", "/lewati", "/batal", "/bantuan", "/start", "/bahasa", "/ekspor"]
-FOREIGN = {SUKAMAJU: ("Anggrek", "Cibiru Wetan", "Kenanga", "Cempaka"),
-           CIBIRU: ("Mawar", "Melati", "Sukamaju", "Kenanga", "Cempaka")}
+FOREIGN = {
+    SUKAMAJU: ("Anggrek", "Cibiru Wetan", "Kenanga", "Cempaka"),
+    CIBIRU: ("Mawar", "Melati", "Sukamaju", "Kenanga", "Cempaka"),
+}
 
 
 async def person(server, storage, user_id, role, village, posyandu_id=None):
@@ -41,8 +66,9 @@ def sensible(rng: random.Random, someone, form, session) -> str | None:
     buttons = bool(last and last.buttons)
     question = form.question(session.cursor) if session and session.mode == "ask" and session.cursor else None
     if question is not None and question.type.value in ("count", "measure", "date", "text"):
-        text = {"count": str(rng.randrange(0, 40)), "measure": "12,5", "date": "17-11-2026",
-                "text": "baik"}[question.type.value]
+        text = {"count": str(rng.randrange(0, 40)), "measure": "12,5", "date": "17-11-2026", "text": "baik"}[
+            question.type.value
+        ]
         someone.send(text)
         return text
     if session is None or not buttons:
@@ -76,8 +102,17 @@ def act(rng: random.Random, someone, nonce: int) -> str | None:
         else:
             someone.send("/lapor")
     elif roll < 0.88:
-        someone.press_data(rng.choice([f"f:{nonce}:o:{rng.randrange(-1, 9)}", f"f:{nonce}:e:{rng.randrange(12)}",
-                                       f"l:{nonce}:y:{rng.randrange(1, 9)}", f"f:{nonce}:k:", "x:1:a:*"]))
+        someone.press_data(
+            rng.choice(
+                [
+                    f"f:{nonce}:o:{rng.randrange(-1, 9)}",
+                    f"f:{nonce}:e:{rng.randrange(12)}",
+                    f"l:{nonce}:y:{rng.randrange(1, 9)}",
+                    f"f:{nonce}:k:",
+                    "x:1:a:*",
+                ]
+            )
+        )
     elif roll < 0.94:
         rng.choice([someone.send_sticker, someone.send_photo, someone.send_voice])()
     else:
@@ -113,8 +148,15 @@ async def test_random_walk_keeps_the_invariants(uji, server, storage, posyandu_i
         assert errors == [], f"step {step}: {errors}"
         after = await reports.session(user_id)
         # An answer the bot took (it moved on from the question) is in the draft.
-        if (text and before and before.mode == "ask" and before.cursor and after and after.draft_id == before.draft_id
-                and after.cursor != before.cursor):
+        if (
+            text
+            and before
+            and before.mode == "ask"
+            and before.cursor
+            and after
+            and after.draft_id == before.draft_id
+            and after.cursor != before.cursor
+        ):
             question = form.question(before.cursor)
             try:
                 expected = parse_answer(question, text, TODAY)
@@ -128,8 +170,9 @@ async def test_random_walk_keeps_the_invariants(uji, server, storage, posyandu_i
         if await storage.db.fetchval("SELECT COUNT(*) FROM report_revisions") > revisions:
             submitted += 1
             latest = await reports.latest(before_draft.form_id, before_draft.posyandu_id, before_draft.period)
-            assert {k: v for k, v in latest.items() if v is not None} == \
-                   {k: v for k, v in before_draft.answers.items() if v is not None and k in latest}
+            assert {k: v for k, v in latest.items() if v is not None} == {
+                k: v for k, v in before_draft.answers.items() if v is not None and k in latest
+            }
     assert checked >= 10 and submitted >= 5  # the walk got somewhere
     for user_id, (someone, village) in people.items():
         shown = "\n".join(m.content + " " + " ".join(m.button_texts) for m in someone.messages)

@@ -1,6 +1,7 @@
 """/rumahtangga through a real Application and the local Bot API: add, find (KK, name, RT/RW),
 change a few fields, validations, the duplicate KK, moved/dissolved, location, access per role,
 and the database file without identity numbers in clear text."""
+
 import logging
 from pathlib import Path
 
@@ -44,13 +45,35 @@ async def register(server, storage, user_id, role=Role.KADER, area=VILLAGE, posy
 
 
 ANSWERS = [  # typed answer -> what the next question says
-    ("Krajan", "RT berapa"), ("4", "RW berapa"), ("13", "jumlah anggota"), ("4", "anak balita"),
-    ("1", "baduta"), ("1", "ibu hamil"), ("0", "remaja putri"), ("1", "lansia"), ("0", "disabilitas"),
-    ("0", "pasangan suami-istri"), ("ya", "umur istri"), ("28", "anak kandung"), ("2", "jarak umur"),
-    ("tidak", "sumber air minum"), ("2", "buang air besar"), ("1", "jenis kloset"), ("1", "Ke mana kotoran"),
-    ("1", "sumber penerangan"), ("1", "daya listrik"), ("2", "Lantai rumah"), ("2", "Dinding"), ("1", "Atap"),
-    ("2", "luas lantai"), ("48", "pendapatan"), ("2", "desil"), ("3", "Dari data mana"), ("1", "tanggal berapa"),
-    ("/lewati", "Bantuan sosial"), ("1", "Periksa lagi"),
+    ("Krajan", "RT berapa"),
+    ("4", "RW berapa"),
+    ("13", "jumlah anggota"),
+    ("4", "anak balita"),
+    ("1", "baduta"),
+    ("1", "ibu hamil"),
+    ("0", "remaja putri"),
+    ("1", "lansia"),
+    ("0", "disabilitas"),
+    ("0", "pasangan suami-istri"),
+    ("ya", "umur istri"),
+    ("28", "anak kandung"),
+    ("2", "jarak umur"),
+    ("tidak", "sumber air minum"),
+    ("2", "buang air besar"),
+    ("1", "jenis kloset"),
+    ("1", "Ke mana kotoran"),
+    ("1", "sumber penerangan"),
+    ("1", "daya listrik"),
+    ("2", "Lantai rumah"),
+    ("2", "Dinding"),
+    ("1", "Atap"),
+    ("2", "luas lantai"),
+    ("48", "pendapatan"),
+    ("2", "desil"),
+    ("3", "Dari data mana"),
+    ("1", "tanggal berapa"),
+    ("/lewati", "Bantuan sosial"),
+    ("1", "Periksa lagi"),
 ]
 
 
@@ -150,8 +173,13 @@ async def test_find_by_name_is_tolerant(hbot, server, hstorage):
 async def test_rt_rw_list_is_paged(hbot, server, hstorage):
     siti = await register(server, hstorage, 1001)
     for serial in range(1, 11):
-        await store_household(hstorage, 1001, kk=f"3204121503180{serial:03d}", name=f"Warga Nomor {serial}",
-                              rt="002" if serial % 2 else "003")
+        await store_household(
+            hstorage,
+            1001,
+            kk=f"3204121503180{serial:03d}",
+            name=f"Warga Nomor {serial}",
+            rt="002" if serial % 2 else "003",
+        )
     await open_menu(siti)
     siti.press("📋 Daftar per RT/RW")
     await said(siti, "Ketik RT/RW")
@@ -235,7 +263,10 @@ async def test_mark_moved_then_active_again_keeps_every_version(hbot, server, hs
     await said(siti, "Status disimpan")
     versions = await hstorage.households.versions(saved.household_id)
     assert [(v["version"], v["status"], v["changed"]) for v in versions] == [
-        (1, "active", []), (2, "moved", ["status"]), (3, "active", ["status"])]
+        (1, "active", []),
+        (2, "moved", ["status"]),
+        (3, "active", ["status"]),
+    ]
     actions = [e.action for e in await hstorage.audit.recent(limit=5)]
     assert actions[:2] == ["household.active", "household.moved"]
 
@@ -306,8 +337,14 @@ async def test_coordinator_outside_the_area_and_other_roles_cannot_look(hbot, se
     await answer(outsider, f"/rumahtangga {VILLAGE}", "Ketik kode desanya")
     perangkat = await register(server, hstorage, 3003, Role.PERANGKAT_DESA)
     await answer(perangkat, "/rumahtangga", "bukan untuk peran Anda")
-    other_kader = await register(server, hstorage, 3004, Role.KADER, area="32.04.12.2002",
-                                 posyandu_id=(await hstorage.areas.posyandu_in("32.04.12.2002"))[0].id)
+    other_kader = await register(
+        server,
+        hstorage,
+        3004,
+        Role.KADER,
+        area="32.04.12.2002",
+        posyandu_id=(await hstorage.areas.posyandu_in("32.04.12.2002"))[0].id,
+    )
     await open_menu(other_kader)
     other_kader.press("🔎 Cari nomor KK")
     await said(other_kader, "Ketik nomor KK")

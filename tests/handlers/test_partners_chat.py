@@ -1,4 +1,5 @@
 """Review of reports (/tinjau), progress (/capaian) and the admin's /mitra through a real Application."""
+
 from domain.models import ScopeEntry
 from domain.roles import Role
 from features.partners.service import import_targets
@@ -42,7 +43,11 @@ async def test_midwife_asks_for_a_correction_and_the_cadre_is_told(bot, server, 
     assert "Catatan: D lebih dari S <cek>" in told.text and "/lapor" in told.text
     review = await storage.reviews.latest(FORM, mawar, "2026-10")
     assert (review.state, review.note, review.revision, review.reviewer_role) == (
-        "needs_correction", "D lebih dari S <cek>", 1, "bidan")
+        "needs_correction",
+        "D lebih dari S <cek>",
+        1,
+        "bidan",
+    )
     assert await storage.reports.unlocked(FORM, mawar, "2026-10")  # October is locked by now: reopened
 
     await submit(storage, 1001, mawar, SUKAMAJU, "2026-10", {"balita_sasaran_s": 50, "balita_ditimbang_d": 45})
@@ -61,23 +66,30 @@ async def test_kader_may_not_review(bot, server, storage, posyandu_ids):
 
 async def test_capaian_for_a_coordinator_of_a_partner_programme(bot, server, storage, posyandu_ids):
     await setup_alliance(storage)
-    await import_targets(storage, forms(), "programme,indicator,village,kind,month,value\n"
-                                           "sehat,partisipasi_d_s,,baseline,2026-01,60\n"
-                                           "sehat,partisipasi_d_s,,target,2026-12,85\n")
+    await import_targets(
+        storage,
+        forms(),
+        "programme,indicator,village,kind,month,value\n"
+        "sehat,partisipasi_d_s,,baseline,2026-01,60\n"
+        "sehat,partisipasi_d_s,,target,2026-12,85\n",
+    )
     kader = await registered(server, storage, 1001, Role.KADER, SUKAMAJU, posyandu_id=posyandu_ids["Mawar"])
     await registered(server, storage, 1002, Role.KADER, CIBIRU, posyandu_id=posyandu_ids["Anggrek"])
-    await submit(storage, 1001, posyandu_ids["Mawar"], SUKAMAJU, "2026-11", {"balita_sasaran_s": 100,
-                                                                           "balita_ditimbang_d": 70})
-    await submit(storage, 1002, posyandu_ids["Anggrek"], CIBIRU, "2026-11", {"balita_sasaran_s": 10,
-                                                                            "balita_ditimbang_d": 10})
+    await submit(
+        storage, 1001, posyandu_ids["Mawar"], SUKAMAJU, "2026-11", {"balita_sasaran_s": 100, "balita_ditimbang_d": 70}
+    )
+    await submit(
+        storage, 1002, posyandu_ids["Anggrek"], CIBIRU, "2026-11", {"balita_sasaran_s": 10, "balita_ditimbang_d": 10}
+    )
     koordinator = await registered(server, storage, 1005, Role.KOORDINATOR, partner=("baznas", "sehat"))
     koordinator.send("/capaian")
     summary = await koordinator.await_text("Capaian November 2026")
     lines = summary.text.splitlines()
     assert lines[0] == "📊 Capaian November 2026 — 2 desa"  # Sukamaju and Oebobo: not Unpad's Cibiru
     assert lines[1] == "Sesuai target: 0 · Tertinggal: 1 · Belum ada data: 1"
-    assert "• Sukamaju — Partisipasi penimbangan (D/S): 70,0% (seharusnya 82,7%, target 85,0% pada " \
-           "Desember 2026)" in lines
+    assert (
+        "• Sukamaju — Partisipasi penimbangan (D/S): 70,0% (seharusnya 82,7%, target 85,0% pada Desember 2026)" in lines
+    )
     assert "• Oebobo — Partisipasi penimbangan (D/S)" in lines
     koordinator.send("/capaian 2026-13")
     await koordinator.await_text("Cara pakai")

@@ -1,5 +1,6 @@
 """app/polling.py: an update is confirmed to Telegram only after it was handled, and an update
 delivered again (after a crash) never takes effect twice."""
+
 import asyncio
 
 from telegram import Update
@@ -17,6 +18,7 @@ def capture(application) -> list[dict]:
 
     async def keep(update, context):
         seen.append(update.to_dict())
+
     application.add_handler(TypeHandler(Update, keep), group=-9)
     return seen
 
@@ -40,6 +42,7 @@ async def test_an_update_is_confirmed_only_after_it_was_handled(uji, server):
     async def slow(update, context):
         started.set()
         await release.wait()
+
     uji.add_handler(TypeHandler(Update, slow), group=-9)
     update_id = server.user(1001, "Siti").send("halo")
     await asyncio.wait_for(started.wait(), 5)
@@ -82,9 +85,11 @@ async def test_an_applied_but_unanswered_update_shows_the_question_again(uji, se
 
 
 async def test_old_handled_updates_are_forgotten(storage):
-    await storage.db.execute("INSERT INTO handled_updates (update_id, handled_at, replied) VALUES "
-                             "(1, CAST(strftime('%s','now') AS INTEGER) - 4 * 86400, 1), "
-                             "(2, CAST(strftime('%s','now') AS INTEGER), 1)")
+    await storage.db.execute(
+        "INSERT INTO handled_updates (update_id, handled_at, replied) VALUES "
+        "(1, CAST(strftime('%s','now') AS INTEGER) - 4 * 86400, 1), "
+        "(2, CAST(strftime('%s','now') AS INTEGER), 1)"
+    )
     assert await storage.updates.prune() == 1
     assert [await storage.updates.progress(i) for i in (1, 2)] == [Progress.NEW, Progress.DONE]
 
@@ -98,6 +103,7 @@ async def test_only_updates_older_than_the_start_are_looked_up(uji, server, stor
     await storage.updates.start_polling()
     newest = storage.updates.redelivery_horizon
     assert newest > 0 and await storage.updates.progress(newest) is Progress.DONE
-    await storage.db.execute("INSERT INTO handled_updates (update_id, handled_at, replied) VALUES (?, 0, 1)",
-                             (newest + 5,))
-    assert await storage.updates.progress(newest + 5) is Progress.NEW   # newer than the start: not looked up
+    await storage.db.execute(
+        "INSERT INTO handled_updates (update_id, handled_at, replied) VALUES (?, 0, 1)", (newest + 5,)
+    )
+    assert await storage.updates.progress(newest + 5) is Progress.NEW  # newer than the start: not looked up

@@ -1,5 +1,6 @@
 """The monthly report conversation through a real Application and the local Bot API, with a
 small form that has every question type (tests/support/forms/uji.yaml)."""
+
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,15 +71,32 @@ async def test_full_report_with_wrong_answers_review_and_receipt(uji, server, st
     reply = await answer(siti, "501", "terlalu besar")
     assert "balita sasaran" in reply.text  # the same question again
     review = await fill_to_review(siti)
-    for expected in ("50 anak", "40 anak", "Ya", "12,5 kg", "Balai desa", "Penimbangan, Vitamin A",
-                     "17 November 2026", "—"):
+    for expected in (
+        "50 anak",
+        "40 anak",
+        "Ya",
+        "12,5 kg",
+        "Balai desa",
+        "Penimbangan, Vitamin A",
+        "17 November 2026",
+        "—",
+    ):
         assert expected in review.text
     siti.press("Kirim")
     receipt = await said(siti, "Terkirim")
     assert "revisi 1" in receipt.text and "80,0%" in receipt.text  # D/S = 40/50
     values = await storage.reports.latest("uji_bulanan", posyandu_ids["Mawar"], "2026-11")
-    assert values == {"sasaran": 50, "ditimbang": 40, "ada_kelas": True, "peserta_kelas": 12, "berat_rata": 12.5,
-                      "tempat": "balai", "layanan": ["timbang", "vitamin"], "tanggal": "2026-11-17", "catatan": None}
+    assert values == {
+        "sasaran": 50,
+        "ditimbang": 40,
+        "ada_kelas": True,
+        "peserta_kelas": 12,
+        "berat_rata": 12.5,
+        "tempat": "balai",
+        "layanan": ["timbang", "vitamin"],
+        "tanggal": "2026-11-17",
+        "catatan": None,
+    }
     assert await storage.reports.session(1001) is None and await storage.reports.drafts_of(1001) == []
 
 
@@ -314,17 +332,31 @@ async def test_coordinator_reopens_a_locked_month_in_scope_only(uji, server, sto
 
 async def test_the_same_update_twice_makes_one_revision(uji, server, storage, posyandu_ids):
     from telegram import Update
+
     siti = await register(server, storage, posyandu_ids["Mawar"])
     siti.send("/lapor")
     await said(siti, "balita sasaran")
     await fill_to_review(siti)
     review = siti.last
-    data = next(b["callback_data"] for row in review.reply_markup["inline_keyboard"] for b in row
-                if "Kirim" in b["text"])
-    raw = {"update_id": 777777, "callback_query": {
-        "id": "dup-1", "chat_instance": "1", "data": data, "from": {"id": 1001, "is_bot": False, "first_name": "Siti"},
-        "message": {"message_id": review.message_id, "date": 0, "chat": {"id": 1001, "type": "private"},
-                    "from": {"id": 123456, "is_bot": True, "first_name": "Lapor Desa"}, "text": "x"}}}
+    data = next(
+        b["callback_data"] for row in review.reply_markup["inline_keyboard"] for b in row if "Kirim" in b["text"]
+    )
+    raw = {
+        "update_id": 777777,
+        "callback_query": {
+            "id": "dup-1",
+            "chat_instance": "1",
+            "data": data,
+            "from": {"id": 1001, "is_bot": False, "first_name": "Siti"},
+            "message": {
+                "message_id": review.message_id,
+                "date": 0,
+                "chat": {"id": 1001, "type": "private"},
+                "from": {"id": 123456, "is_bot": True, "first_name": "Lapor Desa"},
+                "text": "x",
+            },
+        },
+    }
     for _ in range(2):
         await uji.process_update(Update.de_json(raw, uji.bot))
     await said(siti, "Terkirim")
@@ -367,7 +399,8 @@ async def test_today_is_the_villages_own_date_in_wit(uji, server, storage, clock
     """00:30 in Jayapura (WIT) is still yesterday in Jakarta: the date typed is today, not future."""
     clock.set(datetime(2026, 12, 1, 15, 30, tzinfo=UTC))  # 2 December 00:30 WIT, 1 December 22:30 WIB
     [code] = await storage.users.create_invitations(
-        Role.KADER, [ScopeEntry(area_code="91.03.01.2001", posyandu_id=posyandu_ids["Cempaka"])])
+        Role.KADER, [ScopeEntry(area_code="91.03.01.2001", posyandu_id=posyandu_ids["Cempaka"])]
+    )
     yosef = server.user(1009, "Yosef")
     yosef.send(f"/start {code}")
     await said(yosef, "terdaftar")
@@ -395,8 +428,12 @@ async def test_an_oversized_id_in_button_data_is_a_stale_button(uji, server, sto
     siti.send("/lapor")
     await said(siti, "balita sasaran")
     session = await storage.reports.session(1001)
-    for data in (f"f:{session.nonce}:e:99999999999999999999999", f"l:{session.nonce}:d:99999999999999999999999",
-                 "r:0:99999999999999999999999:2026-11", f"f:{session.nonce * 10**30}:k:"):
+    for data in (
+        f"f:{session.nonce}:e:99999999999999999999999",
+        f"l:{session.nonce}:d:99999999999999999999999",
+        "r:0:99999999999999999999999:2026-11",
+        f"f:{session.nonce * 10**30}:k:",
+    ):
         answered = len(siti.callback_answers)
         siti.press_data(data)
         for _ in range(100):

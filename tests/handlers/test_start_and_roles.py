@@ -1,5 +1,6 @@
 """/start, registration, the access gate, /bantuan, /bahasa, groups and menus through a real
 Application polling the local Bot API double."""
+
 from domain.models import ScopeEntry
 from domain.roles import Role
 from tests.support.harness import ADMIN_ID
@@ -123,5 +124,6 @@ async def test_stale_and_forged_buttons(bot, server, posyandu_ids):
         if admin.callback_answers:
             break
         import asyncio
+
         await asyncio.sleep(0.05)
     assert admin.callback_answers

@@ -105,10 +105,18 @@ def test_a_request_cut_off_mid_body_is_not_a_violation(server, api):
     server.user(1001)
     path = f"/bot{TOKEN}/sendMessage".encode()
     body = b'{"chat_id": 1001, "text": "a long message that never fully arrives"}'
-    _abort_mid_request(server, b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                       b"Content-Length: %d\r\n\r\n" % len(body), body[:20])
-    _abort_mid_request(server, b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                       b"Transfer-Encoding: chunked\r\n\r\n", b"%x\r\n" % len(body) + body[:10])
+    _abort_mid_request(
+        server,
+        b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body),
+        body[:20],
+    )
+    _abort_mid_request(
+        server,
+        b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n",
+        b"%x\r\n" % len(body) + body[:10],
+    )
     assert server.violations == [] and server.requests == []
     assert api("sendMessage", chat_id=1001, text="still serving")["ok"]
 

@@ -32,9 +32,7 @@ def test_attach_uri_reaches_other_file_parts(server, api):
     server.user(1001)
     files = {"document": ("a.txt", b"isi"), "attachedthumb": ("t.jpg", b"jpg")}
     assert api("sendDocument", files=files, chat_id=1001, thumbnail="attach://attachedthumb")["ok"]
-    body = api(
-        "sendDocument", files={"document": ("a.txt", b"isi")}, chat_id=1001, thumbnail="attach://missing"
-    )
+    body = api("sendDocument", files={"document": ("a.txt", b"isi")}, chat_id=1001, thumbnail="attach://missing")
     assert body["error_code"] == 400 and "can't find attached file" in body["description"]
 
 

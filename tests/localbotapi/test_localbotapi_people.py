@@ -48,9 +48,7 @@ def test_press_by_label_substring_or_index(server, api):
 
 def test_press_data_and_callback_answers(server, api):
     siti = server.user(1001)
-    message_id = api("sendMessage", chat_id=1001, text="Lanjut?", reply_markup=KEYBOARD)["result"][
-        "message_id"
-    ]
+    message_id = api("sendMessage", chat_id=1001, text="Lanjut?", reply_markup=KEYBOARD)["result"]["message_id"]
     siti.press_data("hapus_semua", message_id)
     query = api("getUpdates")["result"][0]["callback_query"]
     assert query["data"] == "hapus_semua"
@@ -63,9 +61,7 @@ def test_press_data_and_callback_answers(server, api):
 def test_edit_rules(server, api):
     siti = server.user(1001)
     budi = server.user(1002, "Budi")
-    message_id = api("sendMessage", chat_id=1001, text="Lanjut?", reply_markup=KEYBOARD)["result"][
-        "message_id"
-    ]
+    message_id = api("sendMessage", chat_id=1001, text="Lanjut?", reply_markup=KEYBOARD)["result"]["message_id"]
     assert (
         api("editMessageText", chat_id=1002, message_id=message_id, text="x")["description"]
         == "Bad Request: message to edit not found"
@@ -162,9 +158,7 @@ def test_group_messages(server, api):
     assert group.wait_for_text("Rekap").chat_id == -100123 and siti.messages == []
     siti.press("Ya", chat=group)
     assert (
-        api("getUpdates", offset=message["message_id"] + 1)["result"][0]["callback_query"]["message"]["chat"][
-            "id"
-        ]
+        api("getUpdates", offset=message["message_id"] + 1)["result"][0]["callback_query"]["message"]["chat"]["id"]
         == -100123
     )
 
@@ -194,7 +188,4 @@ def test_profile_methods(server, api):
     assert api("sendChatAction", chat_id=1001, action="dancing")["error_code"] == 400
     assert api("close")["result"] is True and api("logOut")["result"] is True
     assert api("pinChatMessage", chat_id=1001, message_id=1)["result"] is True  # unsimulated, returns True
-    assert (
-        api("sendPoll", chat_id=1001, question="q", options=[{"text": "a"}, {"text": "b"}])["error_code"]
-        == 501
-    )
+    assert api("sendPoll", chat_id=1001, question="q", options=[{"text": "a"}, {"text": "b"}])["error_code"] == 501

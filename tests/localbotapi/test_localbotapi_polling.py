@@ -51,9 +51,7 @@ def test_allowed_updates_filters_and_persists(server, api):
     )
     siti.send("teks")
     pressed = siti.press("Ya")
-    assert [u["update_id"] for u in api("getUpdates", allowed_updates=["callback_query"])["result"]] == [
-        pressed
-    ]
+    assert [u["update_id"] for u in api("getUpdates", allowed_updates=["callback_query"])["result"]] == [pressed]
     siti.send("lagi")
     assert api("getUpdates", offset=pressed + 1)["result"] == []  # the earlier allowed_updates still apply
 
@@ -70,9 +68,7 @@ def test_second_poller_gets_conflict(server):
     first.join()
     assert second.json() == {"ok": True, "result": []}
     assert results["first"].status_code == 409
-    assert (
-        results["first"].json()["description"].startswith("Conflict: terminated by other getUpdates request")
-    )
+    assert results["first"].json()["description"].startswith("Conflict: terminated by other getUpdates request")
 
 
 def test_webhook_blocks_polling_until_deleted(server, api):

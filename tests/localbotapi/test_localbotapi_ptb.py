@@ -54,13 +54,7 @@ async def download(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def test_application_runs_against_the_double(server):
     siti = server.user(1001, "Siti")
-    app = (
-        ApplicationBuilder()
-        .token("123:ABC")
-        .base_url(server.base_url)
-        .base_file_url(server.base_file_url)
-        .build()
-    )
+    app = ApplicationBuilder().token("123:ABC").base_url(server.base_url).base_file_url(server.base_file_url).build()
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("laporan", report))
     app.add_handler(CallbackQueryHandler(answer))

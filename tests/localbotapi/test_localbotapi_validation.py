@@ -54,9 +54,7 @@ def test_wrong_top_level_type(api, siti):
 def test_unknown_key_inside_keyboard(api, siti):
     markup = {"inline_keyboard": [[{"text": "Ya", "callback_data": "ya", "colour": "red"}]]}
     code, description = error(api("sendMessage", chat_id=1001, text="x", reply_markup=markup))
-    assert (
-        code == 400 and '"inline_keyboard[0][0].colour" is not a field of InlineKeyboardButton' in description
-    )
+    assert code == 400 and '"inline_keyboard[0][0].colour" is not a field of InlineKeyboardButton' in description
 
 
 def test_wrong_type_inside_keyboard(api, siti):
@@ -79,15 +77,15 @@ def test_reply_keyboard_is_accepted_but_not_echoed(server, api, siti):
         ({"text": "Ya", "callback_data": ""}, "Bad Request: BUTTON_DATA_INVALID"),
         (
             {"text": "Ya"},
-            "Bad Request: can't parse inline keyboard button: "
-            "Text buttons are unallowed in the inline keyboard",
+            "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
         ),
     ],
 )
 def test_inline_button_rules(api, siti, button, description):
-    assert error(
-        api("sendMessage", chat_id=1001, text="x", reply_markup={"inline_keyboard": [[button]]})
-    ) == (400, description)
+    assert error(api("sendMessage", chat_id=1001, text="x", reply_markup={"inline_keyboard": [[button]]})) == (
+        400,
+        description,
+    )
 
 
 def test_callback_data_limit_counts_utf8_bytes(api, siti):
@@ -99,9 +97,7 @@ def test_callback_data_limit_counts_utf8_bytes(api, siti):
 
 def test_button_with_two_actions(api, siti):
     button = {"text": "Ya", "callback_data": "ya", "url": "https://example.org"}
-    code, description = error(
-        api("sendMessage", chat_id=1001, text="x", reply_markup={"inline_keyboard": [[button]]})
-    )
+    code, description = error(api("sendMessage", chat_id=1001, text="x", reply_markup={"inline_keyboard": [[button]]}))
     assert code == 400 and "exactly one action field" in description
 
 
@@ -136,11 +132,7 @@ def test_caption_length(api, siti):
 )
 def test_invalid_html_is_rejected(server, api, siti, text, problem):
     code, description = error(api("sendMessage", chat_id=1001, text=text, parse_mode="HTML"))
-    assert (
-        code == 400
-        and description.startswith("Bad Request: can't parse entities: ")
-        and problem in description
-    )
+    assert code == 400 and description.startswith("Bad Request: can't parse entities: ") and problem in description
     assert len(server.violations) == 1
 
 
@@ -206,7 +198,4 @@ def test_vendored_spec_matches_public_spec():
         pytest.skip("public api.json not available here")
     full = json.loads(make_spec.DEFAULT_SOURCE.read_text(encoding="utf-8"))
     assert make_spec.dumps(make_spec.compact_spec(full)) == make_spec.SPEC_FILE.read_text(encoding="utf-8")
-    assert (
-        Path(make_spec.LICENSE_FILE).read_bytes()
-        == make_spec.DEFAULT_SOURCE.with_name("LICENSE").read_bytes()
-    )
+    assert Path(make_spec.LICENSE_FILE).read_bytes() == make_spec.DEFAULT_SOURCE.with_name("LICENSE").read_bytes()

@@ -1,4 +1,5 @@
 """Shared set-up for the partner and MEL tests: two programmes, partners with roles, people."""
+
 from __future__ import annotations
 
 from domain.models import ScopeEntry
@@ -27,8 +28,15 @@ async def setup_alliance(storage) -> None:
     await set_role(storage, "unpad", CIBIRU, "pembimbing")
 
 
-async def person(storage, telegram_id: int, role: Role, *areas: str, posyandu_id: int | None = None,
-                 partner: tuple[str, str | None] | None = None, name: str = "Siti"):
+async def person(
+    storage,
+    telegram_id: int,
+    role: Role,
+    *areas: str,
+    posyandu_id: int | None = None,
+    partner: tuple[str, str | None] | None = None,
+    name: str = "Siti",
+):
     scope = [ScopeEntry(area_code=area, posyandu_id=posyandu_id) for area in areas]
     [code] = await storage.users.create_invitations(role, scope, partner=partner)
     await storage.users.register(telegram_id, name, code)

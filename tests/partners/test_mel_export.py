@@ -1,4 +1,5 @@
 """The partner and MEL sheets of a real export (database -> workbook), checked cell by cell."""
+
 import asyncio
 from datetime import UTC, datetime
 
@@ -40,18 +41,38 @@ async def workbook(storage, clock, posyandu_ids, tmp_path):
     bidan = await person(storage, 1003, Role.BIDAN, SUKAMAJU)
     mawar = posyandu_ids["Mawar"]
     await submit(storage, clock, kader, mawar, SUKAMAJU, "2026-09", {"balita_sasaran_s": 100, "balita_ditimbang_d": 40})
-    await submit(storage, clock, kader, mawar, SUKAMAJU, "2026-10", {"balita_sasaran_s": 100, "balita_ditimbang_d": 85},
-                 confirmed={"balita_ditimbang_d": [RULE]})
+    await submit(
+        storage,
+        clock,
+        kader,
+        mawar,
+        SUKAMAJU,
+        "2026-10",
+        {"balita_sasaran_s": 100, "balita_ditimbang_d": 85},
+        confirmed={"balita_ditimbang_d": [RULE]},
+    )
     await submit(storage, clock, kader, mawar, SUKAMAJU, "2026-11", {"balita_sasaran_s": 100, "balita_ditimbang_d": 85})
-    await submit(storage, clock, cibiru, posyandu_ids["Anggrek"], CIBIRU, "2026-11",
-                 {"balita_sasaran_s": 20, "balita_ditimbang_d": 12})
+    await submit(
+        storage,
+        clock,
+        cibiru,
+        posyandu_ids["Anggrek"],
+        CIBIRU,
+        "2026-11",
+        {"balita_sasaran_s": 20, "balita_ditimbang_d": 12},
+    )
     clock.set(datetime(2026, 11, 10, 2, 0, tzinfo=UTC))
     await storage.reviews.review(FORM, mawar, "2026-10", "verified", "", bidan)
     await storage.reviews.review(FORM, mawar, "2026-11", "needs_correction", "=D sama dengan Oktober?", bidan)
-    await submit(storage, clock, kader, mawar, SUKAMAJU, "2026-11", {"balita_sasaran_s": 100, "balita_ditimbang_d": 86},
-                 day=11)  # revised after the review
-    selection = Selection(periods=("2026-10", "2026-11"), scope_label="Uji",
-                          generated_at=datetime(2026, 11, 23, 10, 0), generated_by=Generator("admin", "Uji"))
+    await submit(
+        storage, clock, kader, mawar, SUKAMAJU, "2026-11", {"balita_sasaran_s": 100, "balita_ditimbang_d": 86}, day=11
+    )  # revised after the review
+    selection = Selection(
+        periods=("2026-10", "2026-11"),
+        scope_label="Uji",
+        generated_at=datetime(2026, 11, 23, 10, 0),
+        generated_by=Generator("admin", "Uji"),
+    )
     source = await StorageExportSource.load(storage, forms(), selection, [SUKAMAJU, CIBIRU, OEBOBO])
     path = tmp_path / "mel.xlsx"
     await asyncio.to_thread(build_workbook, source, path)
@@ -65,16 +86,51 @@ def test_sheets_come_before_keterangan(workbook):
 def test_capaian_cell_by_cell(workbook):
     ws = workbook["Capaian"]
     assert ws["A1"].value == "Capaian terhadap target — Uji — Oktober 2026 s.d. November 2026"
-    assert rows(ws, 3)[0] == ("Kode desa", "Desa", "Kecamatan", "Program", "ID indikator", "Indikator", "Satuan",
-                              "Baseline", "Bulan baseline", "Target", "Bulan target", "Seharusnya (Nov 2026)",
-                              "Nilai (Nov 2026)", "Status capaian")
+    assert rows(ws, 3)[0] == (
+        "Kode desa",
+        "Desa",
+        "Kecamatan",
+        "Program",
+        "ID indikator",
+        "Indikator",
+        "Satuan",
+        "Baseline",
+        "Bulan baseline",
+        "Target",
+        "Bulan target",
+        "Seharusnya (Nov 2026)",
+        "Nilai (Nov 2026)",
+        "Status capaian",
+    )
     got = rows(ws, 4)
     label = "Partisipasi penimbangan (D/S)"
     assert [row[:11] for row in got] == [
-        (SUKAMAJU, "Sukamaju", "Cileunyi", "Desa Sehat", "partisipasi_d_s", label, "%", 0.6, "Jan 2026", 0.85,
-         "Des 2026"),
-        (CIBIRU, "Cibiru Wetan", "Cileunyi", "Desa Sehat", "partisipasi_d_s", label, "%", 0.6, "Jan 2026", 0.7,
-         "Des 2026"),
+        (
+            SUKAMAJU,
+            "Sukamaju",
+            "Cileunyi",
+            "Desa Sehat",
+            "partisipasi_d_s",
+            label,
+            "%",
+            0.6,
+            "Jan 2026",
+            0.85,
+            "Des 2026",
+        ),
+        (
+            CIBIRU,
+            "Cibiru Wetan",
+            "Cileunyi",
+            "Desa Sehat",
+            "partisipasi_d_s",
+            label,
+            "%",
+            0.6,
+            "Jan 2026",
+            0.7,
+            "Des 2026",
+        ),
         (OEBOBO, "Oebobo", "Oebobo", "Desa Sehat", "partisipasi_d_s", label, "%", 0.6, "Jan 2026", 0.85, "Des 2026"),
     ]
     expected = [0.6 + 0.25 * 10 / 11, 0.6 + 0.1 * 10 / 11, 0.6 + 0.25 * 10 / 11]
@@ -88,14 +144,34 @@ def test_mitra_cell_by_cell(workbook):
     ws = workbook["Mitra"]
     assert rows(ws, 3) == [
         ("Kode desa", "Desa", "Kecamatan", "Mitra", "Jenis mitra", "Peran", "Program"),
-        (SUKAMAJU, "Sukamaju", "Cileunyi", "BAZNAS Kab. Bandung", "Organisasi masyarakat sipil", "Donatur",
-         "Semua program"),
-        (SUKAMAJU, "Sukamaju", "Cileunyi", "BAZNAS Kab. Bandung", "Organisasi masyarakat sipil",
-         "Penggerak masyarakat", "Semua program"),
-        (CIBIRU, "Cibiru Wetan", "Cileunyi", "Universitas Padjadjaran", "Akademisi", "Pembimbing teknis",
-         "Semua program"),
-        (OEBOBO, "Oebobo", "Oebobo", "BAZNAS Kab. Bandung", "Organisasi masyarakat sipil", "Fasilitator",
-         "Desa Sehat"),
+        (
+            SUKAMAJU,
+            "Sukamaju",
+            "Cileunyi",
+            "BAZNAS Kab. Bandung",
+            "Organisasi masyarakat sipil",
+            "Donatur",
+            "Semua program",
+        ),
+        (
+            SUKAMAJU,
+            "Sukamaju",
+            "Cileunyi",
+            "BAZNAS Kab. Bandung",
+            "Organisasi masyarakat sipil",
+            "Penggerak masyarakat",
+            "Semua program",
+        ),
+        (
+            CIBIRU,
+            "Cibiru Wetan",
+            "Cileunyi",
+            "Universitas Padjadjaran",
+            "Akademisi",
+            "Pembimbing teknis",
+            "Semua program",
+        ),
+        (OEBOBO, "Oebobo", "Oebobo", "BAZNAS Kab. Bandung", "Organisasi masyarakat sipil", "Fasilitator", "Desa Sehat"),
     ]
 
 
@@ -106,12 +182,35 @@ def test_kualitas_data_cell_by_cell(workbook):
     form = "Laporan Bulanan Posyandu"
     weighed = "Berapa balita yang ditimbang bulan ini (D)?"
     got = rows(ws, 3)
-    assert got[0] == ("Kode desa", "Desa", "Kecamatan", "Posyandu", "Formulir", "Periode", "Catatan kualitas",
-                      "ID indikator", "Indikator", "Nilai bulan sebelumnya", "Nilai", "Rincian")
+    assert got[0] == (
+        "Kode desa",
+        "Desa",
+        "Kecamatan",
+        "Posyandu",
+        "Formulir",
+        "Periode",
+        "Catatan kualitas",
+        "ID indikator",
+        "Indikator",
+        "Nilai bulan sebelumnya",
+        "Nilai",
+        "Rincian",
+    )
     # September is outside the selection but is compared with October
     assert [row[:8] + row[9:] for row in got[1:]] == [
-        (SUKAMAJU, "Sukamaju", "Cileunyi", "Mawar", form, "2026-10", "Aturan lunak dilanggar, dikonfirmasi",
-         "balita_ditimbang_d", None, 85, message),
+        (
+            SUKAMAJU,
+            "Sukamaju",
+            "Cileunyi",
+            "Mawar",
+            form,
+            "2026-10",
+            "Aturan lunak dilanggar, dikonfirmasi",
+            "balita_ditimbang_d",
+            None,
+            85,
+            message,
+        ),
         (SUKAMAJU, "Sukamaju", "Cileunyi", "Mawar", form, "2026-10", "Lonjakan", "balita_ditimbang_d", 40, 85),
     ]
     assert got[1][8] == got[2][8] == weighed
@@ -121,12 +220,47 @@ def test_tinjauan_cell_by_cell(workbook):
     ws = workbook["Tinjauan"]
     form = "Laporan Bulanan Posyandu"
     assert rows(ws, 3) == [
-        ("Kode desa", "Desa", "Kecamatan", "Posyandu", "Formulir", "Periode", "Revisi ditinjau", "Status tinjauan",
-         "Catatan tinjauan", "Peninjau (peran)", "Ditinjau pada", "Sudah direvisi"),
-        (SUKAMAJU, "Sukamaju", "Cileunyi", "Mawar", form, "2026-10", 1, "Terverifikasi", None, "bidan",
-         datetime(2026, 11, 10, 9, 0)),
-        (SUKAMAJU, "Sukamaju", "Cileunyi", "Mawar", form, "2026-11", 1, "Perlu perbaikan", "=D sama dengan Oktober?",
-         "bidan", datetime(2026, 11, 10, 9, 0), "Ya"),
+        (
+            "Kode desa",
+            "Desa",
+            "Kecamatan",
+            "Posyandu",
+            "Formulir",
+            "Periode",
+            "Revisi ditinjau",
+            "Status tinjauan",
+            "Catatan tinjauan",
+            "Peninjau (peran)",
+            "Ditinjau pada",
+            "Sudah direvisi",
+        ),
+        (
+            SUKAMAJU,
+            "Sukamaju",
+            "Cileunyi",
+            "Mawar",
+            form,
+            "2026-10",
+            1,
+            "Terverifikasi",
+            None,
+            "bidan",
+            datetime(2026, 11, 10, 9, 0),
+        ),
+        (
+            SUKAMAJU,
+            "Sukamaju",
+            "Cileunyi",
+            "Mawar",
+            form,
+            "2026-11",
+            1,
+            "Perlu perbaikan",
+            "=D sama dengan Oktober?",
+            "bidan",
+            datetime(2026, 11, 10, 9, 0),
+            "Ya",
+        ),
     ]
     assert ws["I5"].data_type == "s"  # a note that looks like a formula stays text
 

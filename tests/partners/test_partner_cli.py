@@ -1,4 +1,5 @@
 """The partner, programme and targets commands, as an admin uses them."""
+
 from tests.cli.test_cli import CSV, run, write
 
 TARGETS = """programme,indicator,village,kind,month,value
@@ -21,7 +22,9 @@ def test_partners_programmes_roles_and_a_programme_coordinator(env, capsys):
     status, out, _ = run(capsys, "partners", "list")
     assert out.splitlines() == ["baznas\tcivil_society\tBAZNAS", "  baznas\t32.04.12.2001\tdonatur\t*"]
     assert run(capsys, "programmes", "list")[1].splitlines() == [
-        "sehat\tDesa Sehat\tposyandu_bulanan", "  32.04.12.2001\tfrom 2026-01"]
+        "sehat\tDesa Sehat\tposyandu_bulanan",
+        "  32.04.12.2001\tfrom 2026-01",
+    ]
     status, out, err = run(capsys, "invite", "--role", "koordinator", "--partner", "baznas", "--programme", "sehat")
     assert status == 0 and len(out.split()) == 1
     status, _, err = run(capsys, "invite", "--role", "bidan", "--village", "32.04.12.2001", "--partner", "baznas")
@@ -46,8 +49,10 @@ def test_targets_import_all_or_nothing_with_line_numbers(env, capsys):
     status, _, err = run(capsys, "targets", "import", write(env / "t.csv", TARGETS))
     assert status == 0 and "3 baselines and targets imported" in err
     assert run(capsys, "targets", "list")[1].splitlines() == [
-        "sehat\tpartisipasi_d_s\t*\tbaseline\t2026-01\t0.6", "sehat\tpartisipasi_d_s\t*\ttarget\t2026-12\t0.85",
-        "sehat\tpartisipasi_d_s\t32.04.12.2001\ttarget\t2026-06\t0.75"]
+        "sehat\tpartisipasi_d_s\t*\tbaseline\t2026-01\t0.6",
+        "sehat\tpartisipasi_d_s\t*\ttarget\t2026-12\t0.85",
+        "sehat\tpartisipasi_d_s\t32.04.12.2001\ttarget\t2026-06\t0.75",
+    ]
     # a new baseline replaces the old one; a target of the same month is updated
     again = "programme,indicator,village,kind,month,value\nsehat,partisipasi_d_s,,baseline,2026-02,62\n"
     assert run(capsys, "targets", "import", write(env / "t2.csv", again))[0] == 0

@@ -1,5 +1,6 @@
 """Partners, programmes and a coordinator's scope "the villages my organisation supports in
 programme P", which follows changes of roles and memberships."""
+
 import pytest
 
 from domain.problems import AdminProblem

@@ -1,4 +1,5 @@
 """python bot.py remind --now [--village CODE]: a round from the command line."""
+
 import asyncio
 import os
 from datetime import UTC, datetime
@@ -46,8 +47,9 @@ async def _people(path):
     try:
         ids = await seed(storage)
         for uid, village, posyandu in [(1001, "32.04.12.2001", ids["Mawar"]), (1003, "53.71.01.1001", ids["Kenanga"])]:
-            [code] = await storage.users.create_invitations(Role.KADER, [ScopeEntry(area_code=village,
-                                                                                   posyandu_id=posyandu)])
+            [code] = await storage.users.create_invitations(
+                Role.KADER, [ScopeEntry(area_code=village, posyandu_id=posyandu)]
+            )
             await storage.users.register(uid, "Kader", code)
     finally:
         await storage.close()

@@ -1,5 +1,6 @@
 """The planner: pure, with the time given. Who gets which reminder on which day in each zone,
 quiet hours, catch-up after downtime, escalation, the digest's numbers."""
+
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -13,12 +14,39 @@ from features.reminders.planner import DigestSchedule, Inputs
 
 WIB, WITA, WIT = "32.04.12.2001", "53.71.01.1001", "91.03.01.2001"
 VILLAGES = [
-    Village(code=WIB, name="Sukamaju", district_code="32.04.12", district_name="Cileunyi", regency_code="32.04",
-            regency_name="Bandung", province_code="32", province_name="Jawa Barat", timezone="Asia/Jakarta"),
-    Village(code=WITA, name="Oebobo", district_code="53.71.01", district_name="Oebobo", regency_code="53.71",
-            regency_name="Kupang", province_code="53", province_name="NTT", timezone="Asia/Makassar"),
-    Village(code=WIT, name="Sentani Kota", district_code="91.03.01", district_name="Sentani", regency_code="91.03",
-            regency_name="Jayapura", province_code="91", province_name="Papua", timezone="Asia/Jayapura"),
+    Village(
+        code=WIB,
+        name="Sukamaju",
+        district_code="32.04.12",
+        district_name="Cileunyi",
+        regency_code="32.04",
+        regency_name="Bandung",
+        province_code="32",
+        province_name="Jawa Barat",
+        timezone="Asia/Jakarta",
+    ),
+    Village(
+        code=WITA,
+        name="Oebobo",
+        district_code="53.71.01",
+        district_name="Oebobo",
+        regency_code="53.71",
+        regency_name="Kupang",
+        province_code="53",
+        province_name="NTT",
+        timezone="Asia/Makassar",
+    ),
+    Village(
+        code=WIT,
+        name="Sentani Kota",
+        district_code="91.03.01",
+        district_name="Sentani",
+        regency_code="91.03",
+        regency_name="Jayapura",
+        province_code="91",
+        province_name="Papua",
+        timezone="Asia/Jayapura",
+    ),
 ]
 MAWAR, MELATI = Posyandu(id=1, village_code=WIB, name="Mawar"), Posyandu(id=2, village_code=WIB, name="Melati")
 KENANGA, CEMPAKA = Posyandu(id=3, village_code=WITA, name="Kenanga"), Posyandu(id=4, village_code=WIT, name="Cempaka")
@@ -27,16 +55,34 @@ NOV = Period(2026, 11)
 
 
 def form(form_id="posyandu", roles=("kader",), days=(3, 1, 0), at="08:00", due=5, lock=15, kind="report"):
-    return FormSpec.model_validate({
-        "id": form_id, "kind": kind, "title": {"id": form_id.title(), "en": form_id.title()}, "roles": list(roles),
-        "due_day": due, "lock_day": lock, "reminders": {"days_before_due": list(days), "time": at},
-        "sections": [{"id": "s", "title": {"id": "S", "en": "S"},
-                      "questions": [{"id": "q", "type": "count", "label": {"id": "Q", "en": "Q"}}]}]})
+    return FormSpec.model_validate(
+        {
+            "id": form_id,
+            "kind": kind,
+            "title": {"id": form_id.title(), "en": form_id.title()},
+            "roles": list(roles),
+            "due_day": due,
+            "lock_day": lock,
+            "reminders": {"days_before_due": list(days), "time": at},
+            "sections": [
+                {
+                    "id": "s",
+                    "title": {"id": "S", "en": "S"},
+                    "questions": [{"id": "q", "type": "count", "label": {"id": "Q", "en": "Q"}}],
+                }
+            ],
+        }
+    )
 
 
 def person(uid, role, area, posyandu=None, name=None, **extra):
-    return User(telegram_id=uid, name=name or f"P{uid}", role=Role(role),
-                scope=(ScopeEntry(area_code=area, posyandu_id=posyandu),), **extra)
+    return User(
+        telegram_id=uid,
+        name=name or f"P{uid}",
+        role=Role(role),
+        scope=(ScopeEntry(area_code=area, posyandu_id=posyandu),),
+        **extra,
+    )
 
 
 SITI = person(1001, "kader", WIB, MAWAR.id, "Siti")
@@ -62,19 +108,23 @@ def keys(result):
 
 
 def reminders(result):
-    return sorted((m.user.telegram_id, m.form.id, m.posyandu.name, m.step) for m in result.due
-                  if isinstance(m, planner.Reminder))
+    return sorted(
+        (m.user.telegram_id, m.form.id, m.posyandu.name, m.step) for m in result.due if isinstance(m, planner.Reminder)
+    )
 
 
 # -- who gets what, when, where -----------------------------------------------------------------
-@pytest.mark.parametrize("now,expected", [
-    # D-3 for November is 2 December, 08:00 local. 08:00 WIT = 23:00 UTC the day before.
-    (utc(2026, 12, 1, 22, 59), set()),
-    (utc(2026, 12, 1, 23, 0), {1004}),                 # WIT
-    (utc(2026, 12, 2, 0, 0), {1003, 1004}),            # WITA too
-    (utc(2026, 12, 2, 0, 59), {1003, 1004}),
-    (utc(2026, 12, 2, 1, 0), {1001, 1002, 1003, 1004}),  # WIB too
-])
+@pytest.mark.parametrize(
+    "now,expected",
+    [
+        # D-3 for November is 2 December, 08:00 local. 08:00 WIT = 23:00 UTC the day before.
+        (utc(2026, 12, 1, 22, 59), set()),
+        (utc(2026, 12, 1, 23, 0), {1004}),  # WIT
+        (utc(2026, 12, 2, 0, 0), {1003, 1004}),  # WITA too
+        (utc(2026, 12, 2, 0, 59), {1003, 1004}),
+        (utc(2026, 12, 2, 1, 0), {1001, 1002, 1003, 1004}),  # WIB too
+    ],
+)
 def test_d3_reminders_follow_each_village_zone(now, expected):
     result = run(now)
     assert {m.user.telegram_id for m in result.due if isinstance(m, planner.Reminder)} == expected
@@ -82,14 +132,14 @@ def test_d3_reminders_follow_each_village_zone(now, expected):
 
 
 def test_only_reporters_whose_scope_covers_the_posyandu():
-    stranger = person(1005, "kader", "32.04.12.2002", None)   # another village
+    stranger = person(1005, "kader", "32.04.12.2002", None)  # another village
     inactive = person(1006, "kader", WIB, MAWAR.id, active=False)
     admin = User(telegram_id=9000, name="Admin", role=Role.ADMIN)
     result = run(utc(2026, 12, 2, 1, 0), people=[*PEOPLE, stranger, inactive, admin])
     wib = [r for r in reminders(result) if r[0] in (1001, 1002, 1005, 1006, 9000, 3001, 2001)]
     assert wib == [
-        (1001, "posyandu", "Mawar", "D-3"),   # the kader: her own posyandu, her form only
-        (1002, "kia", "Mawar", "D-3"),        # the bidan: every posyandu of the village
+        (1001, "posyandu", "Mawar", "D-3"),  # the kader: her own posyandu, her form only
+        (1002, "kia", "Mawar", "D-3"),  # the bidan: every posyandu of the village
         (1002, "kia", "Melati", "D-3"),
     ]
 
@@ -97,19 +147,28 @@ def test_only_reporters_whose_scope_covers_the_posyandu():
 def test_the_reminder_names_form_posyandu_period_and_days_left():
     [reminder] = [m for m in run(utc(2026, 12, 2, 1, 0)).due if m.user.telegram_id == 1001]
     assert reminder.key == "remind:posyandu:1:2026-11:D-3:1001"
-    assert (reminder.form.id, reminder.posyandu.name, reminder.period, reminder.days_left) == ("posyandu", "Mawar",
-                                                                                                 NOV, 3)
+    assert (reminder.form.id, reminder.posyandu.name, reminder.period, reminder.days_left) == (
+        "posyandu",
+        "Mawar",
+        NOV,
+        3,
+    )
     assert reminder.due.isoformat() == "2026-12-05"
 
 
-@pytest.mark.parametrize("local_day,hour,step,days_left", [
-    (2, 8, "D-3", 3), (3, 12, "D-3", 2),   # D-3 stays due until the next reminder day ...
-    (4, 7, None, None),                    # ... which takes over at its start, though its hour has not come
-    (4, 8, "D-1", 1), (5, 8, "D-0", 0),
-    (9, 10, "D-0", -4),                     # the last one stays due until the lock (15 December) ...
-    (15, 20, "D-0", -10),
-    (16, 8, None, None),                    # ... and never after it
-])
+@pytest.mark.parametrize(
+    "local_day,hour,step,days_left",
+    [
+        (2, 8, "D-3", 3),
+        (3, 12, "D-3", 2),  # D-3 stays due until the next reminder day ...
+        (4, 7, None, None),  # ... which takes over at its start, though its hour has not come
+        (4, 8, "D-1", 1),
+        (5, 8, "D-0", 0),
+        (9, 10, "D-0", -4),  # the last one stays due until the lock (15 December) ...
+        (15, 20, "D-0", -10),
+        (16, 8, None, None),  # ... and never after it
+    ],
+)
 def test_catch_up_rules(local_day, hour, step, days_left):
     now = datetime(2026, 12, local_day, hour, 0, tzinfo=planner.ZoneInfo("Asia/Jakarta"))
     due = [m for m in run(now).due if m.user.telegram_id == 1001]
@@ -137,8 +196,17 @@ def test_quiet_hours_wait_for_the_morning():
     assert {m.user.telegram_id for m in evening.due if isinstance(m, planner.Reminder)} == {1001, 1002, 1003}
 
 
-@pytest.mark.parametrize("moment,quiet", [(time(20, 59), False), (time(21, 0), True), (time(23, 59), True),
-                                          (time(0, 0), True), (time(5, 59), True), (time(6, 0), False)])
+@pytest.mark.parametrize(
+    "moment,quiet",
+    [
+        (time(20, 59), False),
+        (time(21, 0), True),
+        (time(23, 59), True),
+        (time(0, 0), True),
+        (time(5, 59), True),
+        (time(6, 0), False),
+    ],
+)
 def test_quiet_hours_bounds(moment, quiet):
     assert planner.is_quiet(datetime.combine(datetime(2026, 1, 1), moment)) is quiet
 
@@ -148,7 +216,10 @@ def test_busy_and_unreachable_people_are_held():
     result = run(utc(2026, 12, 2, 1, 0), people=[blocked, ANI], busy={1002})
     assert result.due == []
     assert sorted((h.message.user.telegram_id, h.reason) for h in result.held) == [
-        (1001, "unreachable"), (1002, "busy"), (1002, "busy")]
+        (1001, "unreachable"),
+        (1002, "busy"),
+        (1002, "busy"),
+    ]
     assert len(result.held_batches()) == 2
 
 
@@ -164,8 +235,13 @@ def test_days_before_due_come_from_the_form():
     assert run(datetime(2026, 11, 28, 9, 59, tzinfo=planner.ZoneInfo("Asia/Jakarta")), [SITI], custom).due == []
     [m] = run(datetime(2026, 11, 28, 10, 0, tzinfo=planner.ZoneInfo("Asia/Jakarta")), [SITI], custom).due
     assert (m.step, m.days_left) == ("D-7", 7)
-    assert run(datetime(2026, 12, 2, 9, 0, tzinfo=planner.ZoneInfo("Asia/Jakarta")), forms=[
-        form("posyandu", ("kader",), days=())]).due == []
+    assert (
+        run(
+            datetime(2026, 12, 2, 9, 0, tzinfo=planner.ZoneInfo("Asia/Jakarta")),
+            forms=[form("posyandu", ("kader",), days=())],
+        ).due
+        == []
+    )
 
 
 # -- manual rounds ------------------------------------------------------------------------------
@@ -183,8 +259,9 @@ def test_manual_round_reminds_about_the_month_just_ended_once_a_day():
     sent = {"remind:posyandu:1:2026-11:D-3:1001"}
     assert [m for m in run(d3, manual=True, done=sent).due if m.user.telegram_id == 1001] == []
     # The next day (still D-3's turn) a manual round may nudge again.
-    assert [m.step for m in run(d3 + timedelta(days=1), manual=True, done=sent).due
-            if m.user.telegram_id == 1001] == ["now-20261203"]
+    assert [m.step for m in run(d3 + timedelta(days=1), manual=True, done=sent).due if m.user.telegram_id == 1001] == [
+        "now-20261203"
+    ]
     # In the middle of a month there is nothing to remind about (the month is not over).
     assert run(utc(2026, 11, 20, 3, 0), manual=True).due == []
 
@@ -225,11 +302,11 @@ def test_digest_weekday_zero_is_sunday_and_a_missed_one_keeps_a_day():
     def digests(now, **kw):
         return [m for m in run(now, digest=MONDAY_7, **kw).due if isinstance(m, planner.Digest)]
 
-    assert digests(utc(2026, 11, 22, 23, 59)) == []                      # Monday 06:59 WIB
-    [digest] = digests(utc(2026, 11, 23, 0, 0))                           # Monday 07:00 WIB
+    assert digests(utc(2026, 11, 22, 23, 59)) == []  # Monday 06:59 WIB
+    [digest] = digests(utc(2026, 11, 23, 0, 0))  # Monday 07:00 WIB
     assert digest.key == "digest:2001:2026-W48" and digest.user == KOORD
-    assert len(digests(utc(2026, 11, 23, 23, 59))) == 1                   # still due the next morning (06:59)
-    assert digests(utc(2026, 11, 24, 0, 1)) == []                         # more than a day late: wait a week
+    assert len(digests(utc(2026, 11, 23, 23, 59))) == 1  # still due the next morning (06:59)
+    assert digests(utc(2026, 11, 24, 0, 1)) == []  # more than a day late: wait a week
     assert digests(utc(2026, 11, 23, 0, 0), done={"digest:2001:2026-W48"}) == []
 
 
@@ -241,19 +318,35 @@ def test_digest_numbers_per_village_never_above_100_percent():
 
     closed = Posyandu(id=9, village_code=WIB, name="Tutup", active=False)
     submitted = {
-        ("posyandu", MAWAR.id, "2026-10"): due(5),      # on time: on the due day itself
-        ("kia", MAWAR.id, "2026-10"): due(3),           # on time
-        ("posyandu", MELATI.id, "2026-10"): due(6),     # late
-        ("posyandu", closed.id, "2026-10"): due(1),     # a closed posyandu: not expected, not counted
-        ("gone", MAWAR.id, "2026-10"): due(1),          # a form that no longer exists: not counted
-        ("posyandu", MAWAR.id, "2026-09"): due(1),      # another month
+        ("posyandu", MAWAR.id, "2026-10"): due(5),  # on time: on the due day itself
+        ("kia", MAWAR.id, "2026-10"): due(3),  # on time
+        ("posyandu", MELATI.id, "2026-10"): due(6),  # late
+        ("posyandu", closed.id, "2026-10"): due(1),  # a closed posyandu: not expected, not counted
+        ("gone", MAWAR.id, "2026-10"): due(1),  # a form that no longer exists: not counted
+        ("posyandu", MAWAR.id, "2026-09"): due(1),  # another month
     }
-    result = planner.plan(Inputs(now=utc(2026, 11, 23, 3, 0), villages=VILLAGES, forms=FORMS,
-                                 posyandu=[*POSYANDU, closed], people=PEOPLE, submitted=submitted, digest=MONDAY_7))
+    result = planner.plan(
+        Inputs(
+            now=utc(2026, 11, 23, 3, 0),
+            villages=VILLAGES,
+            forms=FORMS,
+            posyandu=[*POSYANDU, closed],
+            people=PEOPLE,
+            submitted=submitted,
+            digest=MONDAY_7,
+        )
+    )
     [digest] = [m for m in result.due if isinstance(m, planner.Digest)]
     [row] = digest.villages  # the coordinator's scope (32.04) holds Sukamaju only
     assert (row.village.code, row.period, row.expected, row.submitted, row.on_time, row.late, row.missing) == (
-        WIB, oct_, 4, 3, 2, 1, 1)
+        WIB,
+        oct_,
+        4,
+        3,
+        2,
+        1,
+        1,
+    )
     assert row.rate == 0.75
     everything = {**submitted, ("kia", MELATI.id, "2026-10"): due(1)}
     full = planner.completeness(VILLAGES[0], [MAWAR, MELATI, closed], FORMS, everything, oct_)
@@ -288,15 +381,19 @@ def test_own_deadlines():
 def test_people_by_village_finds_exactly_those_whose_scope_reaches_the_village():
     province = person(2002, "koordinator", "53", None)
     district = person(2003, "koordinator", "91.03.01", None)
-    two_villages = User(telegram_id=2004, name="Dua", role=Role.KOORDINATOR,
-                        scope=(ScopeEntry(area_code=WIB), ScopeEntry(area_code=WIT)))
+    two_villages = User(
+        telegram_id=2004,
+        name="Dua",
+        role=Role.KOORDINATOR,
+        scope=(ScopeEntry(area_code=WIB), ScopeEntry(area_code=WIT)),
+    )
     gone = person(1005, "kader", WIB, MAWAR.id, active=False)
     admin = person(9, "admin", "32", None)
     people = [*PEOPLE, province, district, two_villages, gone, admin]
 
     index = planner.people_by_village(people, [v.code for v in VILLAGES])
 
-    for village in VILLAGES:   # the same people, in the same order, as scanning everyone
+    for village in VILLAGES:  # the same people, in the same order, as scanning everyone
         scanned = [u for u in people if u.active and not u.is_admin and u.covers_village(village.code)]
         assert index[village.code] == scanned
     assert [u.telegram_id for u in index[WIB]] == [1001, 1002, 3001, 2001, 2004]
@@ -314,25 +411,40 @@ def test_planning_does_not_scan_everyone_for_every_posyandu():
         calls += 1
         return original(self, place)
 
-    villages = [Village(code=f"32.04.{10 + n // 100:02d}.{2001 + n % 100}", name=f"D{n}", district_code="",
-                        district_name="", regency_code="32.04", regency_name="", province_code="32",
-                        province_name="", timezone="Asia/Jakarta") for n in range(250)]
+    villages = [
+        Village(
+            code=f"32.04.{10 + n // 100:02d}.{2001 + n % 100}",
+            name=f"D{n}",
+            district_code="",
+            district_name="",
+            regency_code="32.04",
+            regency_name="",
+            province_code="32",
+            province_name="",
+            timezone="Asia/Jakarta",
+        )
+        for n in range(250)
+    ]
     places = [Posyandu(id=n + 1, village_code=villages[n // 4].code, name=f"P{n}") for n in range(1000)]
     people = [person(10_000 + n, "kader", places[n // 5].village_code, places[n // 5].id) for n in range(5000)]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(User, "covers_posyandu", counting)
-        result = planner.plan(Inputs(now=utc(2026, 12, 2, 2, 0), villages=villages, forms=FORMS, posyandu=places,
-                                     people=people))
+        result = planner.plan(
+            Inputs(now=utc(2026, 12, 2, 2, 0), villages=villages, forms=FORMS, posyandu=places, people=people)
+        )
     assert len({m.user.telegram_id for m in result.due}) == 5000
-    assert calls <= 5000 * 4 * 2   # each person: the posyandu of their village, once per report form
+    assert calls <= 5000 * 4 * 2  # each person: the posyandu of their village, once per report form
 
 
-@pytest.mark.parametrize("now,quiet", [
-    (utc(2026, 12, 1, 14, 0), True),    # 21:00 WIB, 22:00 WITA, 23:00 WIT
-    (utc(2026, 12, 1, 13, 59), False),  # 20:59 in Jakarta: Jakarta can still be reminded
-    (utc(2026, 12, 1, 20, 59), True),   # 03:59 WIB ... 05:59 WIT
-    (utc(2026, 12, 1, 21, 0), False),   # 06:00 WIT: Papua's morning has begun
-])
+@pytest.mark.parametrize(
+    "now,quiet",
+    [
+        (utc(2026, 12, 1, 14, 0), True),  # 21:00 WIB, 22:00 WITA, 23:00 WIT
+        (utc(2026, 12, 1, 13, 59), False),  # 20:59 in Jakarta: Jakarta can still be reminded
+        (utc(2026, 12, 1, 20, 59), True),  # 03:59 WIB ... 05:59 WIT
+        (utc(2026, 12, 1, 21, 0), False),  # 06:00 WIT: Papua's morning has begun
+    ],
+)
 def test_all_quiet_only_when_every_village_is_in_its_quiet_hours(now, quiet):
     inputs = Inputs(now=now, villages=VILLAGES, forms=FORMS, posyandu=POSYANDU, people=PEOPLE)
     assert planner.all_quiet(inputs) is quiet
@@ -343,15 +455,24 @@ def test_quiet_hours_can_be_switched_off():
     assert not planner.is_quiet(datetime(2026, 1, 1, 23, 0), None)
 
 
-@pytest.mark.parametrize("value,window", [("21:00-06:00", (time(21, 0), time(6, 0))), ("off", None),
-                                          ("OFF", None), ("22:30-05:15", (time(22, 30), time(5, 15)))])
+@pytest.mark.parametrize(
+    "value,window",
+    [
+        ("21:00-06:00", (time(21, 0), time(6, 0))),
+        ("off", None),
+        ("OFF", None),
+        ("22:30-05:15", (time(22, 30), time(5, 15))),
+    ],
+)
 def test_quiet_hours_setting(value, window):
     from runtime.settings import load_settings
+
     assert load_settings(quiet_hours=value).quiet_window == window
 
 
 @pytest.mark.parametrize("value", ["21-06", "25:00-06:00", "", "never"])
 def test_quiet_hours_setting_refused(value):
     from runtime.settings import SettingsError, load_settings
+
     with pytest.raises(SettingsError, match="QUIET_HOURS"):
         load_settings(quiet_hours=value)

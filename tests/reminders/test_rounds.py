@@ -2,6 +2,7 @@
 reruns, restarts and two processes; catch-up after downtime; busy people; 429 and 403; the
 reminder's button; /pengingat. The small test form (tests/support/forms/uji.yaml) is one
 report form for kader and bidan, due on the 5th, locked after the 15th, reminders D-3/D-1/D-0 at 08:00."""
+
 import asyncio
 import time
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from tests.support.harness import TOKEN, make_settings, running_bot
 
 FORMS = Path(__file__).parent.parent / "support" / "forms"
 SUKAMAJU, OEBOBO, SENTANI = "32.04.12.2001", "53.71.01.1001", "91.03.01.2001"
-D3_WIB = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)     # 2 December 08:30 WIB (09:30 WITA, 10:30 WIT)
+D3_WIB = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)  # 2 December 08:30 WIB (09:30 WITA, 10:30 WIT)
 D1_WIB = datetime(2026, 12, 4, 1, 30, tzinfo=UTC)
 HEADER = "Pengingat laporan"
 
@@ -65,8 +66,9 @@ async def said(person, substring, timeout=10.0):
 
 
 # -- idempotency ------------------------------------------------------------------------------
-async def test_no_double_send_across_reruns_a_restart_and_two_processes(server, settings_, storage, clock,
-                                                                          posyandu_ids):
+async def test_no_double_send_across_reruns_a_restart_and_two_processes(
+    server, settings_, storage, clock, posyandu_ids
+):
     people = await reporters(server, storage, posyandu_ids)
     clock.set(D3_WIB)
     async with running_bot(server, settings_, storage, clock) as application:
@@ -77,7 +79,11 @@ async def test_no_double_send_across_reruns_a_restart_and_two_processes(server, 
     async with running_bot(server, settings_, storage, clock) as application:  # a restart
         assert (await run_round(services_of(application), application.bot)).sent == 0
         assert {name: len(reminders_in(p)) for name, p in people.items()} == {
-            "siti": 1, "ani": 1, "maria": 1, "yosina": 1}
+            "siti": 1,
+            "ani": 1,
+            "maria": 1,
+            "yosina": 1,
+        }
         ani = reminders_in(people["ani"])[0]
         assert "Mawar" in ani.text and "Melati" in ani.text and len(ani.button_texts) == 2  # one message, two reports
         assert "November 2026" in ani.text and "5 Desember 2026" in ani.text and "3 hari lagi" in ani.text
@@ -87,8 +93,9 @@ async def test_no_double_send_across_reruns_a_restart_and_two_processes(server, 
         other = await Storage.open(settings_.database_path, clock)
         try:
             second = Services(settings=settings_, storage=other, forms=load_forms(FORMS), clock=clock)
-            results = await asyncio.gather(run_round(services_of(application), application.bot),
-                                           run_round(second, application.bot))
+            results = await asyncio.gather(
+                run_round(services_of(application), application.bot), run_round(second, application.bot)
+            )
         finally:
             await other.close()
         assert sum(r.sent for r in results) == 4 and sum(r.failed for r in results) == 0
@@ -103,9 +110,9 @@ async def test_a_claim_left_by_a_dead_round_is_retried_after_a_few_minutes(app, 
     clock.set(D3_WIB)
     key = f"remind:uji_bulanan:{posyandu_ids['Mawar']}:2026-11:D-3:1001"
     assert await storage.reminders.claim([key], 1001, "remind", owner="dead-process") == [key]
-    assert (await run_round(services_of(app), app.bot)).sent == 0   # claimed just now: maybe being sent
+    assert (await run_round(services_of(app), app.bot)).sent == 0  # claimed just now: maybe being sent
     clock.advance(minutes=6)
-    assert (await run_round(services_of(app), app.bot)).sent == 1   # the claimant died: send it
+    assert (await run_round(services_of(app), app.bot)).sent == 1  # the claimant died: send it
     assert len(reminders_in(siti)) == 1
     [entry] = await storage.reminders.entries("remind:")
     assert (entry.state, entry.attempts) == ("sent", 2)
@@ -167,8 +174,9 @@ async def test_a_reminder_goes_once_the_conversation_ends(app, server, storage, 
 
 
 # -- Telegram's limits and errors ---------------------------------------------------------------
-async def test_429_after_retries_leaves_the_reminder_for_the_next_round(server, settings_, storage, clock,
-                                                                         posyandu_ids):
+async def test_429_after_retries_leaves_the_reminder_for_the_next_round(
+    server, settings_, storage, clock, posyandu_ids
+):
     people = await reporters(server, storage, posyandu_ids)
     services = Services(settings=settings_, storage=storage, forms=load_forms(FORMS), clock=clock)
     clock.set(D3_WIB)
@@ -186,10 +194,11 @@ async def test_429_after_retries_leaves_the_reminder_for_the_next_round(server, 
     assert {e.state for e in entries} == {"sent"} and sum(e.attempts for e in entries) >= 6
 
 
-async def test_a_burst_through_the_rate_limiter_delivers_each_reminder_once(app, server, storage, clock,
-                                                                             posyandu_ids):
-    people = [await add_person(server, storage, 1100 + i, "kader", SUKAMAJU, posyandu_ids["Mawar"], f"Kader {i}")
-              for i in range(40)]
+async def test_a_burst_through_the_rate_limiter_delivers_each_reminder_once(app, server, storage, clock, posyandu_ids):
+    people = [
+        await add_person(server, storage, 1100 + i, "kader", SUKAMAJU, posyandu_ids["Mawar"], f"Kader {i}")
+        for i in range(40)
+    ]
     clock.set(D3_WIB)
     server.enforce_flood_limits(global_per_second=30, per_chat_per_second=1)
     started = time.monotonic()
@@ -200,8 +209,9 @@ async def test_a_burst_through_the_rate_limiter_delivers_each_reminder_once(app,
     assert elapsed < 10, elapsed
 
 
-async def test_a_person_who_blocked_the_bot_is_marked_unreachable_skipped_and_listed(app, server, storage, clock,
-                                                                                       posyandu_ids):
+async def test_a_person_who_blocked_the_bot_is_marked_unreachable_skipped_and_listed(
+    app, server, storage, clock, posyandu_ids
+):
     siti = await add_person(server, storage, 1001, "kader", SUKAMAJU, posyandu_ids["Mawar"], "Siti")
     budi = await add_person(server, storage, 2001, "koordinator", "32.04", None, "Budi")
     clock.set(D3_WIB)
@@ -234,8 +244,9 @@ async def test_a_person_who_blocked_the_bot_is_marked_unreachable_skipped_and_li
     assert (await storage.users.get(1001)).reachable
 
 
-async def test_escalation_reaches_the_perangkat_desa_the_day_after_the_due_day(app, server, storage, clock,
-                                                                             posyandu_ids):
+async def test_escalation_reaches_the_perangkat_desa_the_day_after_the_due_day(
+    app, server, storage, clock, posyandu_ids
+):
     await add_person(server, storage, 1001, "kader", SUKAMAJU, posyandu_ids["Mawar"], "Siti")
     lurah = await add_person(server, storage, 3001, "perangkat_desa", SUKAMAJU, None, "Pak Lurah")
     other = await add_person(server, storage, 3002, "perangkat_desa", OEBOBO, None, "Pak Kupang")
@@ -287,8 +298,7 @@ async def test_the_reminder_button_starts_the_report_directly(app, server, stora
 
 
 # -- /pengingat -----------------------------------------------------------------------------------
-async def test_pengingat_shows_own_deadlines_and_coordinators_start_a_round(app, server, storage, clock,
-                                                                           posyandu_ids):
+async def test_pengingat_shows_own_deadlines_and_coordinators_start_a_round(app, server, storage, clock, posyandu_ids):
     siti = await add_person(server, storage, 1001, "kader", SUKAMAJU, posyandu_ids["Mawar"], "Siti")
     await add_person(server, storage, 1003, "kader", OEBOBO, posyandu_ids["Kenanga"], "Maria")
     budi = await add_person(server, storage, 2001, "koordinator", "32.04", None, "Budi")

@@ -27,8 +27,11 @@ async def test_retention_keeps_the_newest(storage, tmp_path):
     for hours in range(5):
         await make_backup(storage.db, tmp_path, MOMENT + timedelta(hours=hours), keep=3)
     names = [p.name for p in list_backups(tmp_path)]
-    assert names == ["lapordesa-20261123-050000.sqlite3", "lapordesa-20261123-060000.sqlite3",
-                     "lapordesa-20261123-070000.sqlite3"]
+    assert names == [
+        "lapordesa-20261123-050000.sqlite3",
+        "lapordesa-20261123-060000.sqlite3",
+        "lapordesa-20261123-070000.sqlite3",
+    ]
     assert prune_backups(tmp_path, 1) and len(list_backups(tmp_path)) == 1
 
 

@@ -1,4 +1,5 @@
 """The daily scheduled backup: retention, audit, failures that do not stop the bot, scheduling."""
+
 import logging
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -34,8 +35,11 @@ async def test_daily_runs_keep_the_newest_backups_and_are_audited(tmp_path, stor
         await backup_job(job_context(services))
         clock.advance(days=1)
     backups = list_backups(settings.backup_dir)
-    assert [p.name for p in backups] == ["lapordesa-20261125-030000.sqlite3", "lapordesa-20261126-030000.sqlite3",
-                                         "lapordesa-20261127-030000.sqlite3"]
+    assert [p.name for p in backups] == [
+        "lapordesa-20261125-030000.sqlite3",
+        "lapordesa-20261126-030000.sqlite3",
+        "lapordesa-20261127-030000.sqlite3",
+    ]
     assert check_backup(backups[-1]).schema_version == await storage.db.schema_version()
     entries = await storage.audit.recent(10, action="backup")
     assert len(entries) == 5 and entries[0].subject == backups[-1].name and entries[0].details == {"scheduled": True}

@@ -1,4 +1,5 @@
 """storage.export_rows: what an export reads, streamed to a worker thread in batches."""
+
 import asyncio
 from datetime import UTC, datetime
 
@@ -17,19 +18,46 @@ async def reported(storage, clock, posyandu_ids):
     kader = await person(storage, 1001, Role.KADER, SUKAMAJU)
     other = await person(storage, 1002, Role.KADER, OEBOBO)
     for period in ("2026-09", "2026-10"):
-        await submit(storage, clock, kader, posyandu_ids["Mawar"], SUKAMAJU, period,
-                     {"balita_sasaran_s": 50, "balita_ditimbang_d": 40}, at=AT)
-        await submit(storage, clock, kader, posyandu_ids["Melati"], SUKAMAJU, period,
-                     {"balita_sasaran_s": 30, "balita_ditimbang_d": None}, at=AT)
+        await submit(
+            storage,
+            clock,
+            kader,
+            posyandu_ids["Mawar"],
+            SUKAMAJU,
+            period,
+            {"balita_sasaran_s": 50, "balita_ditimbang_d": 40},
+            at=AT,
+        )
+        await submit(
+            storage,
+            clock,
+            kader,
+            posyandu_ids["Melati"],
+            SUKAMAJU,
+            period,
+            {"balita_sasaran_s": 30, "balita_ditimbang_d": None},
+            at=AT,
+        )
         await submit(storage, clock, other, posyandu_ids["Kenanga"], OEBOBO, period, {"balita_sasaran_s": 12}, at=AT)
-    await submit(storage, clock, other, posyandu_ids["Kenanga"], OEBOBO, "2026-10", {"balita_sasaran_s": 10},
-                 at=datetime(2026, 11, 4, 2, 0, tzinfo=UTC))  # a second revision: only the latest is read
+    await submit(
+        storage,
+        clock,
+        other,
+        posyandu_ids["Kenanga"],
+        OEBOBO,
+        "2026-10",
+        {"balita_sasaran_s": 10},
+        at=datetime(2026, 11, 4, 2, 0, tzinfo=UTC),
+    )  # a second revision: only the latest is read
 
 
 async def test_posyandu_of_the_villages(storage, posyandu_ids):
     places = await storage.export_rows.posyandu([SUKAMAJU, CIBIRU], ["2026-10"])
-    assert [(p.village_code, p.name) for p in places] == [(SUKAMAJU, "Mawar"), (SUKAMAJU, "Melati"),
-                                                          (CIBIRU, "Anggrek")]
+    assert [(p.village_code, p.name) for p in places] == [
+        (SUKAMAJU, "Mawar"),
+        (SUKAMAJU, "Melati"),
+        (CIBIRU, "Anggrek"),
+    ]
     assert places[0].id == posyandu_ids["Mawar"]
 
 
@@ -37,14 +65,18 @@ async def test_latest_reports_decoded_and_in_order(storage, reported, posyandu_i
     streams = storage.export_rows.streams([SUKAMAJU, OEBOBO], ["2026-10"], [FORM])
     reports = await asyncio.to_thread(list, streams.latest_reports(ReportOrder.BY_MONTH))
     assert [(r.village_code, r.posyandu_name, r.period) for r in reports] == [
-        (SUKAMAJU, "Mawar", "2026-10"), (SUKAMAJU, "Melati", "2026-10"), (OEBOBO, "Kenanga", "2026-10")]
+        (SUKAMAJU, "Mawar", "2026-10"),
+        (SUKAMAJU, "Melati", "2026-10"),
+        (OEBOBO, "Kenanga", "2026-10"),
+    ]
     melati, kenanga = reports[1], reports[2]
     assert melati.values == {"balita_sasaran_s": 30, "balita_ditimbang_d": None}
     assert melati.submitted_at == AT and melati.submitted_role == "kader" and melati.form_id == FORM
     assert (kenanga.revision, kenanga.values) == (2, {"balita_sasaran_s": 10})
     both = await asyncio.to_thread(list, streams.latest_reports(ReportOrder.BY_POSYANDU_FORM, ["2026-09", "2026-10"]))
     assert [(r.posyandu_id, r.period) for r in both if r.village_code == SUKAMAJU] == sorted(
-        (posyandu_ids[name], period) for name in ("Mawar", "Melati") for period in ("2026-09", "2026-10"))
+        (posyandu_ids[name], period) for name in ("Mawar", "Melati") for period in ("2026-09", "2026-10")
+    )
 
 
 async def test_first_submissions(storage, reported, posyandu_ids):
@@ -52,8 +84,7 @@ async def test_first_submissions(storage, reported, posyandu_ids):
     firsts = await asyncio.to_thread(list, streams.first_submissions())
     assert [f.village_code for f in firsts] == [SUKAMAJU, SUKAMAJU, OEBOBO]
     kenanga = firsts[-1]
-    assert (kenanga.posyandu_id, kenanga.period, kenanga.first_submitted_at) == (posyandu_ids["Kenanga"],
-                                                                                 "2026-10", AT)
+    assert (kenanga.posyandu_id, kenanga.period, kenanga.first_submitted_at) == (posyandu_ids["Kenanga"], "2026-10", AT)
 
 
 async def test_a_stream_on_the_event_loop_is_refused(storage, reported):

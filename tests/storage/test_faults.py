@@ -1,6 +1,7 @@
 """Storage says what went wrong in its own terms: a write lock held by another process beyond the
 retries is DatabaseBusy, a full database or disk is DatabaseFull (told apart by SQLite's error
 codes, not by the message), and the database stays usable after either."""
+
 import logging
 import sqlite3
 
@@ -44,8 +45,9 @@ async def full_database(db):
 
 async def fill(db):
     async with db.transaction() as conn:
-        await conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
-                               [(f"k{n}", "x" * 1000) for n in range(200)])
+        await conn.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?)", [(f"k{n}", "x" * 1000) for n in range(200)]
+        )
 
 
 def test_the_faults_share_a_base_and_are_not_a_damaged_database():
@@ -96,7 +98,8 @@ async def test_a_commit_that_fails_leaves_no_transaction_open(db):
     async with db.transaction() as conn:
         await conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
         await conn.execute(
-            "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
+            "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO child (parent_id) VALUES (7)")

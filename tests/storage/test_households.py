@@ -1,5 +1,6 @@
 """Household storage: versions, concurrent edits, keys (wrong, lost, rotated), the command line,
 and the export part (indicators per month, the pseudonymous list only for those allowed)."""
+
 import asyncio
 
 import pytest
@@ -27,9 +28,12 @@ NEW_KEY = "another-data-key-fedcba9876543210"
 async def hstorage(settings, clock):
     store = await Storage.open(settings.database_path, clock, data_key=KEY)
     await seed(store)
-    for user_id, role, area, posyandu in ((1001, Role.KADER, VILLAGE, 1), (1002, Role.BIDAN, VILLAGE, None),
-                                          (3001, Role.KOORDINATOR, "32.04", None),
-                                          (3002, Role.PERANGKAT_DESA, VILLAGE, None)):
+    for user_id, role, area, posyandu in (
+        (1001, Role.KADER, VILLAGE, 1),
+        (1002, Role.BIDAN, VILLAGE, None),
+        (3001, Role.KOORDINATOR, "32.04", None),
+        (3002, Role.PERANGKAT_DESA, VILLAGE, None),
+    ):
         [code] = await store.users.create_invitations(role, [ScopeEntry(area_code=area, posyandu_id=posyandu)])
         await store.users.register(user_id, f"user {user_id}", code)
     yield store
@@ -106,8 +110,9 @@ async def test_export_part_per_month_and_list_only_for_those_allowed(hstorage, c
     clock.advance(days=10)  # 3 December
     await store_household(hstorage, 1001, kk="3204121503180015", desil_kesejahteraan=7, penerima_bansos=["tidak_ada"])
     await hstorage.households.set_status(first.household_id, Status.MOVED, kader)
-    part = await load_household_part(hstorage, [VILLAGE], ["2026-10", "2026-11", "2026-12"],
-                                     await hstorage.users.get(3001), "id", forms)
+    part = await load_household_part(
+        hstorage, [VILLAGE], ["2026-10", "2026-11", "2026-12"], await hstorage.users.get(3001), "id", forms
+    )
     values = {(v.period, v.indicator_id): v.value for v in part.values()}
     assert ("2026-10", "rt_jumlah") in values and values[("2026-10", "rt_jumlah")] == 0
     assert values[("2026-11", "rt_jumlah")] == 1 and values[("2026-11", "rt_miskin_pct")] == 1.0
@@ -118,7 +123,8 @@ async def test_export_part_per_month_and_list_only_for_those_allowed(hstorage, c
     [record] = list(part.records())
     assert record.pseudonym.startswith("RT-") and (record.rt, record.rw) == ("004", "013")
     assert record.flags == frozenset({"air_layak", "sanitasi_layak"})
-    village_official = await load_household_part(hstorage, [VILLAGE], ["2026-12"], await hstorage.users.get(3002),
-                                                 "id", forms)
+    village_official = await load_household_part(
+        hstorage, [VILLAGE], ["2026-12"], await hstorage.users.get(3002), "id", forms
+    )
     assert village_official.records is None and list(village_official.values())
     assert (await load_household_part(hstorage, [VILLAGE], ["2026-12"], None, "id", {})).indicators == ()

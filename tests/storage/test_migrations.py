@@ -14,8 +14,17 @@ async def test_migrations_from_empty_and_again(tmp_path):
     assert await db.schema_version() == newest
     assert await db.migrate() == []  # a second run applies nothing
     tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"provinces", "regencies", "districts", "villages", "posyandu", "users", "user_scopes",
-            "invitations", "audit_log"} <= tables
+    assert {
+        "provinces",
+        "regencies",
+        "districts",
+        "villages",
+        "posyandu",
+        "users",
+        "user_scopes",
+        "invitations",
+        "audit_log",
+    } <= tables
     await db.close()
     db = await Database.open(path)  # reopening is safe too
     assert await db.schema_version() == newest
@@ -67,7 +76,7 @@ async def test_a_read_sees_a_write_committed_before_it_while_a_long_read_is_unde
     async with db.transaction() as conn:
         await conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [(f"k{n}", "v") for n in range(50)])
     stream = db.iterate("SELECT key FROM meta", batch=10)
-    assert (await anext(stream))["key"]          # an export has begun, and is paused mid-way
+    assert (await anext(stream))["key"]  # an export has begun, and is paused mid-way
     async with db.transaction() as conn:
         await conn.execute("INSERT INTO meta (key, value) VALUES ('new', 'written')")
     assert await db.fetchval("SELECT value FROM meta WHERE key = 'new'") == "written"
@@ -105,6 +114,7 @@ async def test_a_task_started_while_handling_an_update_does_not_write_in_its_nam
     """An export started by /ekspor runs on after the update was handled; its writes (the audit
     entry) must not mark the update as taken effect after the poller has settled it."""
     from storage.db import handling_update
+
     db = await Database.open(tmp_path / "db.sqlite3")
     release = asyncio.Event()
 

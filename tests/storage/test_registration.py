@@ -79,7 +79,9 @@ async def test_users_in_area(storage, posyandu_ids):
     kader = await storage.users.in_area(VILLAGE, {Role.KADER})
     assert [u.telegram_id for u in kader] == [1001]
     assert {u.telegram_id for u in await storage.users.in_area("32.04", {Role.KADER, Role.PERANGKAT_DESA})} == {
-        1001, 3001}
+        1001,
+        3001,
+    }
 
 
 def test_code_normalisation():

@@ -1,4 +1,5 @@
 """A real Application, in the test's event loop, polling the local Bot API double."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,9 +31,13 @@ VILLAGES = [
 
 
 def make_settings(tmp_path: Path, server: LocalBotApi | None = None, **overrides) -> Settings:
-    values = dict(telegram_bot_token=TOKEN, database_path=tmp_path / "lapordesa.sqlite3",
-                  admin_telegram_ids=(ADMIN_ID,), forms_dir=REPO_DIR / "forms",
-                  backup_dir=tmp_path / "backups")
+    values = dict(
+        telegram_bot_token=TOKEN,
+        database_path=tmp_path / "lapordesa.sqlite3",
+        admin_telegram_ids=(ADMIN_ID,),
+        forms_dir=REPO_DIR / "forms",
+        backup_dir=tmp_path / "backups",
+    )
     if server is not None:
         values.update(telegram_api_base_url=server.base_url, telegram_api_file_url=server.base_file_url)
     values.update(overrides)
@@ -43,8 +48,13 @@ async def seed(storage: Storage) -> dict[str, int]:
     """The test villages, two posyandu in Sukamaju and one in each other village."""
     await storage.areas.import_villages(VILLAGES)
     ids = {}
-    for village, name in [("32.04.12.2001", "Mawar"), ("32.04.12.2001", "Melati"), ("32.04.12.2002", "Anggrek"),
-                          ("53.71.01.1001", "Kenanga"), ("91.03.01.2001", "Cempaka")]:
+    for village, name in [
+        ("32.04.12.2001", "Mawar"),
+        ("32.04.12.2001", "Melati"),
+        ("32.04.12.2002", "Anggrek"),
+        ("53.71.01.1001", "Kenanga"),
+        ("91.03.01.2001", "Cempaka"),
+    ]:
         ids[name] = (await storage.areas.add_posyandu(village, name)).id
     return ids
 

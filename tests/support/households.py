@@ -1,4 +1,5 @@
 """Household test data: a valid record and a way to store it without the chat."""
+
 from functools import cache
 
 from domain.forms import FormSpec, load_forms
@@ -18,16 +19,42 @@ def household_form() -> FormSpec:
 
 
 def full_answers(kk=KK, nik=NIK, name=NAME, **changes):
-    answers = {"persetujuan": True, "no_kk": kk, "nik_kepala_keluarga": nik, "nama_kepala_keluarga": name,
-               "jenis_kelamin_kk": "l", "dusun": "Krajan", "rt": "004", "rw": "013", "jumlah_anggota": 4,
-               "jumlah_balita": 1, "jumlah_baduta": 1, "jumlah_ibu_hamil": 0, "jumlah_remaja_putri": 1,
-               "jumlah_lansia": 0, "jumlah_disabilitas": 0, "ada_pus": True, "usia_istri_pus": 28,
-               "jumlah_anak_pus": 2, "jarak_kelahiran_dekat": False, "sumber_air_minum_utama": "leding",
-               "fasilitas_bab": "sendiri", "jenis_kloset": "leher_angsa", "pembuangan_akhir_tinja": "tangki_septik",
-               "sumber_penerangan_utama": "pln_meteran", "daya_terpasang": "va_900",
-               "jenis_lantai_terluas": "keramik", "jenis_dinding_terluas": "tembok", "jenis_atap_terluas": "genteng",
-               "luas_lantai_m2": 48.0, "kategori_pendapatan": "antara_1jt_2jt", "desil_kesejahteraan": 3,
-               "sumber_desil": "dtsen", "tanggal_sumber_desil": None, "penerima_bansos": ["pkh"]}
+    answers = {
+        "persetujuan": True,
+        "no_kk": kk,
+        "nik_kepala_keluarga": nik,
+        "nama_kepala_keluarga": name,
+        "jenis_kelamin_kk": "l",
+        "dusun": "Krajan",
+        "rt": "004",
+        "rw": "013",
+        "jumlah_anggota": 4,
+        "jumlah_balita": 1,
+        "jumlah_baduta": 1,
+        "jumlah_ibu_hamil": 0,
+        "jumlah_remaja_putri": 1,
+        "jumlah_lansia": 0,
+        "jumlah_disabilitas": 0,
+        "ada_pus": True,
+        "usia_istri_pus": 28,
+        "jumlah_anak_pus": 2,
+        "jarak_kelahiran_dekat": False,
+        "sumber_air_minum_utama": "leding",
+        "fasilitas_bab": "sendiri",
+        "jenis_kloset": "leher_angsa",
+        "pembuangan_akhir_tinja": "tangki_septik",
+        "sumber_penerangan_utama": "pln_meteran",
+        "daya_terpasang": "va_900",
+        "jenis_lantai_terluas": "keramik",
+        "jenis_dinding_terluas": "tembok",
+        "jenis_atap_terluas": "genteng",
+        "luas_lantai_m2": 48.0,
+        "kategori_pendapatan": "antara_1jt_2jt",
+        "desil_kesejahteraan": 3,
+        "sumber_desil": "dtsen",
+        "tanggal_sumber_desil": None,
+        "penerima_bansos": ["pkh"],
+    }
     return {**answers, **changes}
 
 

@@ -9,6 +9,7 @@ systemd, Ctrl-C; must exit 0). ``run_cli`` runs the admin commands (``villages i
 The Bot API double (``localbotapi.LocalBotApi``) runs in the test process; the bot reaches it
 over HTTP through TELEGRAM_API_BASE_URL / TELEGRAM_API_FILE_URL (see ``bot_env``).
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,19 @@ BOT = REPO / "bot.py"
 READY_LINE = "Lapor Desa is running"
 # Variables of the caller's environment that must never leak into the bot under test
 # (a developer's real token or database), whatever the test sets.
-_PROJECT_PREFIXES = ("TELEGRAM_", "DATABASE_", "ADMIN_", "FORMS_", "PERSISTENCE_", "LOG_", "DATA_",
-                     "DEFAULT_", "DIGEST_", "REMINDER_", "BACKUP_")
+_PROJECT_PREFIXES = (
+    "TELEGRAM_",
+    "DATABASE_",
+    "ADMIN_",
+    "FORMS_",
+    "PERSISTENCE_",
+    "LOG_",
+    "DATA_",
+    "DEFAULT_",
+    "DIGEST_",
+    "REMINDER_",
+    "BACKUP_",
+)
 
 
 def clean_env(extra: Mapping[str, str | os.PathLike | int | float]) -> dict[str, str]:
@@ -49,15 +61,28 @@ def bot_env(server, database_path: os.PathLike | str, token: str, **settings) ->
     return env
 
 
-def run_cli(args: Iterable[str], env: Mapping[str, object], *, cwd: os.PathLike | str | None = None,
-            check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_cli(
+    args: Iterable[str],
+    env: Mapping[str, object],
+    *,
+    cwd: os.PathLike | str | None = None,
+    check: bool = True,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess:
     """``python bot.py ARGS`` (an admin command); with ``check``, a non-zero exit fails loudly."""
     args = [str(a) for a in args]
-    result = subprocess.run([sys.executable, str(BOT), *args], env=clean_env(env), cwd=cwd or REPO,
-                            capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, str(BOT), *args],
+        env=clean_env(env),
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check and result.returncode != 0:
-        raise AssertionError(f"bot.py {' '.join(args)} exited {result.returncode}\n"
-                             f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        raise AssertionError(
+            f"bot.py {' '.join(args)} exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
     return result
 
 
@@ -65,8 +90,14 @@ class BotProcess:
     """``python bot.py run`` in a subprocess. ``start()`` may be called again after ``kill()`` or
     ``stop()``: the new process appends to the same log file and uses the same settings."""
 
-    def __init__(self, env: Mapping[str, object], cwd: os.PathLike | str, *,
-                 log_path: os.PathLike | str | None = None, args: Iterable[str] = ("run",)) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, object],
+        cwd: os.PathLike | str,
+        *,
+        log_path: os.PathLike | str | None = None,
+        args: Iterable[str] = ("run",),
+    ) -> None:
         self.env = clean_env(env)
         self.cwd = Path(cwd)
         self.log_path = Path(log_path) if log_path else self.cwd / "bot.log"
@@ -84,8 +115,14 @@ class BotProcess:
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         polls_before = len(server.calls("getUpdates")) if server is not None else 0
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, str(BOT), *self.args], cwd=self.cwd, env=self.env,
-                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                [sys.executable, str(BOT), *self.args],
+                cwd=self.cwd,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         self.starts += 1
         if server is not None:
             self.wait_ready(server, polls_before, timeout)
@@ -98,8 +135,9 @@ class BotProcess:
             if READY_LINE in self.current_log() and len(server.calls("getUpdates")) > polls_before:
                 return
             if not self.alive:
-                raise AssertionError(f"the bot exited ({self.process.returncode}) while starting:\n"
-                                     f"{self.current_log()}")
+                raise AssertionError(
+                    f"the bot exited ({self.process.returncode}) while starting:\n{self.current_log()}"
+                )
             if time.monotonic() > deadline:
                 raise AssertionError(f"the bot did not start polling within {timeout}s:\n{self.current_log()}")
             time.sleep(0.01)
@@ -121,8 +159,9 @@ class BotProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-                raise AssertionError(f"the bot did not stop within {timeout}s of SIGTERM:\n"
-                                     f"{self.current_log()}") from None
+                raise AssertionError(
+                    f"the bot did not stop within {timeout}s of SIGTERM:\n{self.current_log()}"
+                ) from None
             self.exit_codes.append(code)
         code = self.process.returncode
         assert code == 0, f"the bot exited with status {code} after SIGTERM:\n{self.current_log()}"
