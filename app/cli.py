@@ -13,6 +13,7 @@ from domain.forms import FormError
 from features.backups import cli as backup_commands
 from features.exporting import cli as export_commands
 from features.households import cli as household_commands
+from features.maintenance import cli as maintenance_commands
 from features.partners import cli as partner_commands
 from features.people import cli as admin_commands
 from features.reminders import cli as reminder_commands
@@ -33,6 +34,7 @@ def parser() -> argparse.ArgumentParser:
     export_commands.add_parsers(commands)  # exports
     household_commands.add_parsers(commands)  # households
     partner_commands.add_parsers(commands)  # partners, programmes, targets
+    maintenance_commands.add_parsers(commands)
     demo_command.add_parsers(commands)  # demo
     return root
 

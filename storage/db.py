@@ -195,8 +195,8 @@ class Database:
         async with self._write_lock:
             writer = self._connected(self._writer)
             with _faults_translated():
-                await self._begin(writer)
                 try:
+                    await self._begin(writer)
                     handled = _current_update.get() if records_update else None
                     handled = handled if handled is not None and handled.open else None
                     if handled is not None:
