@@ -92,6 +92,9 @@ class FormKind:
     name: ClassVar[str]
     cancelled_key: ClassVar[str] = "form.cancelled"  # said on /batal
     entry_commands: ClassVar[tuple[str, ...]] = ()  # commands that (re)open it; its feature handles them
+    # Whether a person who is not (or no longer) registered may be in it. Only registration is;
+    # the router ends any other kind's session of such a person before it answers anything.
+    for_guests: ClassVar[bool] = False
 
     def store(self, turn: Turn) -> AnswerStore:
         """Where this kind's answers are saved."""
