@@ -15,10 +15,9 @@ from app.cli import main
 from domain.models import ScopeEntry
 from domain.roles import Role
 from features.people import cli as people_cli
-from storage import Storage
 from tests.handlers.test_bad_input import probe
 from tests.handlers.test_report_conversation import answer, said
-from tests.support.harness import ADMIN_ID, make_settings, running_bot, seed
+from tests.support.harness import ADMIN_ID, make_settings
 from tests.support.households import KEY, KK, NAME, NIK, VILLAGE, store_household
 
 ENDED = "Akses Anda ke Lapor Desa sudah dihentikan"
@@ -31,22 +30,6 @@ async def answered(person, before: int) -> dict:
             return person.callback_answers[before]
         await asyncio.sleep(0.005)
     raise AssertionError("the press was never answered")
-
-
-@pytest.fixture
-async def hstorage(settings, clock):
-    store = await Storage.open(settings.database_path, clock, data_key=KEY)
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-async def hbot(server, tmp_path, hstorage, clock):
-    ids = await seed(hstorage)
-    settings = make_settings(tmp_path, server, data_key=KEY)
-    async with running_bot(server, settings, hstorage, clock) as application:
-        application.bot_data["posyandu"] = ids
-        yield application
 
 
 async def register(server, storage, user_id, role, posyandu_id=None):
