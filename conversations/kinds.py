@@ -57,6 +57,9 @@ class AnswerState(BaseModel):
     value: Any = None  # mode confirm: the answer waiting for "yes, correct"
     rule: str | None = None  # mode confirm: the rule that asked
     warning: dict[str, str] | None = None  # mode confirm: its message, by language
+    # mode confirm, instead of a warning: the two readings of a number typed "1.200"
+    # (thousands, decimal), one a button each; the question stays under the cursor
+    choices: list[float] | None = None
 
     @classmethod
     def of(cls, session: Session) -> AnswerState:
