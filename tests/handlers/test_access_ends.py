@@ -41,7 +41,7 @@ async def register(server, storage, user_id, role, posyandu_id=None):
 
 
 async def deactivate(settings, user_id):
-    """`users deactivate ID`, as the admin runs it: another process on the same database."""
+    """`users deactivate ID` as the command line runs it: its own connection to the database."""
     assert await people_cli.users_deactivate(argparse.Namespace(telegram_id=user_id), settings) == 0
 
 
