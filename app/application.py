@@ -80,26 +80,32 @@ def build_application(services: Services, *, request=None) -> Application:
     return application
 
 
+def _command(name: str, callback) -> CommandHandler:
+    """A command as sent; an edited one is not run again (the gate checks it like a command,
+    then the catch-all says so)."""
+    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
+
+
 def add_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, common.gate), group=GATE_GROUP)
     application.add_handler(TypeHandler(Update, skip_if_handled), group=REPLAY_GROUP)
     application.add_handler(TypeHandler(Update, route), group=ROUTER_GROUP)
     for handler in (
-        CommandHandler("start", on_turn(registration.start)),
-        CommandHandler("lapor", on_turn(report.start_report)),
+        _command("start", on_turn(registration.start)),
+        _command("lapor", on_turn(report.start_report)),
         CallbackQueryHandler(on_turn(report.open_from_reminder), pattern=r"^r:"),
-        CommandHandler("rumahtangga", on_turn(households.start_households)),
-        CommandHandler("ekspor", on_turn(exporting.start_export)),
-        CommandHandler("bantuan", common.help_command),
-        CommandHandler("bahasa", common.language_command),
+        _command("rumahtangga", on_turn(households.start_households)),
+        _command("ekspor", on_turn(exporting.start_export)),
+        _command("bantuan", common.help_command),
+        _command("bahasa", common.language_command),
         CallbackQueryHandler(common.language_chosen, pattern=r"^g:"),
-        CommandHandler("undang", people.invite_command),
-        CommandHandler("audit", people.audit_command),
-        CommandHandler("buka", unlock.unlock_command),
-        CommandHandler("pengingat", reminders.reminders_command),
-        CommandHandler("tinjau", partners.review_command),
-        CommandHandler("capaian", partners.progress_command),
-        CommandHandler("mitra", partners.partners_command),
+        _command("undang", people.invite_command),
+        _command("audit", people.audit_command),
+        _command("buka", unlock.unlock_command),
+        _command("pengingat", reminders.reminders_command),
+        _command("tinjau", partners.review_command),
+        _command("capaian", partners.progress_command),
+        _command("mitra", partners.partners_command),
         CallbackQueryHandler(common.stale_button),
         MessageHandler(filters.ALL, common.fallback_message),
     ):

@@ -15,7 +15,7 @@ from typing import Any
 from conversations.kinds import AnswerState, Run, Warning
 from conversations.turn import Button, Keyboard, Turn
 from domain import formflow
-from domain.answers import AnswerError, display, parse_answer
+from domain.answers import Ambiguous, AnswerError, check_range, display, parse_answer, plain_number
 from domain.callbacks import Callback, decode, encode
 from domain.forms import Question, QuestionType
 from domain.households import LOCATION_KEY, location_ok
@@ -49,6 +49,8 @@ async def show(turn: Turn, run: Run, prefix: str = "") -> None:
         text, keyboard = review(turn, run)
     elif run.session.mode == "confirm" and state.warning is not None:  # waiting for "yes" / "change"
         text, keyboard = confirm_prompt(turn, run, state.warning)
+    elif run.session.mode == "confirm" and state.choices is not None:  # "1.200": 1200 or 1,2?
+        text, keyboard = number_prompt(turn, run, state.choices)
     else:
         text, keyboard = question_prompt(turn, run, run.form.question(run.session.cursor))
     await turn.chat.send(prefix + text, keyboard or None)
@@ -184,11 +186,33 @@ def confirm_prompt(turn: Turn, run: Run, warning: dict[str, str]) -> tuple[str, 
     return turn.t("form.soft_warning", message=warning.get(turn.language) or warning["id"]), keyboard
 
 
+async def ask_which_number(turn: Turn, run: Run, value: Ambiguous) -> None:
+    """A number that reads two ways ("1.200": 1200 in Indonesian, 1.2 in English): one button
+    for each reading, the question kept; the readings wait in the session (mode confirm)."""
+    state = _state(run).model_copy(update={"choices": list(value.choices), "warning": None, "rule": None})
+    _with_state(run, state, mode="confirm")
+    await ask(turn, run)
+
+
+def number_prompt(turn: Turn, run: Run, choices: list[float]) -> tuple[str, Keyboard]:
+    assert run.session.cursor is not None  # a number is asked about only while its question is
+    question = run.form.question(run.session.cursor)
+    unit = f" {question.unit}" if question.unit else ""
+    labels = [plain_number(value, turn.language) + unit for value in choices]
+    nonce = run.session.nonce
+    keyboard = [[_button(label, nonce, "p", i) for i, label in enumerate(labels)]]
+    thousands, decimal = labels
+    text = f"<b>{escape(question.label.get(turn.language))}</b>\n\n" + turn.t(
+        "numbers.which", thousands=thousands, decimal=decimal
+    )
+    return text, keyboard
+
+
 async def wrong(turn: Turn, run: Run, message: str) -> None:
     """A clear message and the same question again; earlier answers stay. While a soft rule
-    waits for confirmation, the confirmation is asked again (with its buttons)."""
+    waits for confirmation, or a number for its reading, that is asked again (with its buttons)."""
     state = _state(run)
-    if run.session.mode == "confirm" and state.warning is not None:
+    if run.session.mode == "confirm" and (state.warning is not None or state.choices is not None):
         run.session = replace(run.session, wrong_tries=run.session.wrong_tries + 1)
     else:
         kept = AnswerState(selected=state.selected)
@@ -202,7 +226,8 @@ async def on_text(turn: Turn, run: Run) -> None:
     session = run.session
     if session.cursor is None:  # review: a number picks the answer to change
         return await _edit_by_number(turn, run, text.strip())
-    if session.mode == "confirm":
+    state = _state(run)
+    if session.mode == "confirm" and state.choices is None:  # a soft rule waits for its buttons
         return await wrong(turn, run, turn.t("form.use_buttons"))
     question = run.form.question(session.cursor)
     if question.type is QuestionType.MULTICHOICE and not text.strip():
@@ -211,6 +236,10 @@ async def on_text(turn: Turn, run: Run) -> None:
         value = parse_answer(question, text, run.today)
     except AnswerError as problem:
         return await wrong(turn, run, turn.t(problem.key, **problem.params))
+    if isinstance(value, Ambiguous):
+        return await ask_which_number(turn, run, value)
+    if state.choices is not None:  # typed again instead of pressing: this is the answer
+        _with_state(run, AnswerState(confirmed=state.confirmed), mode="ask")
     await accept(turn, run, value)
 
 
@@ -312,6 +341,21 @@ async def _confirm(turn: Turn, run: Run, button: Callback) -> None:
     await accept(turn, run, state.value)
 
 
+async def _pick(turn: Turn, run: Run, button: Callback) -> None:
+    """One reading of a number that reads two ways: range-checked now, then an answer."""
+    state = _state(run)
+    question = _current(run, QuestionType.MEASURE)
+    index = button.index(len(state.choices)) if state.choices is not None else None
+    if run.session.mode != "confirm" or state.choices is None or question is None or index is None:
+        return await ask(turn, run)
+    try:
+        value = check_range(question, state.choices[index])
+    except AnswerError as problem:  # the choice is asked again, with the reason
+        return await wrong(turn, run, turn.t(problem.key, **problem.params))
+    _with_state(run, AnswerState(confirmed=state.confirmed), mode="ask")
+    await accept(turn, run, value)
+
+
 async def _change(turn: Turn, run: Run, button: Callback) -> None:
     _with_state(run, AnswerState(), mode="ask")
     await ask(turn, run)
@@ -361,6 +405,7 @@ _BUTTONS = {
     "d": _done,
     "c": _confirm,
     "x": _change,
+    "p": _pick,
     "e": _edit,
     "b": go_back,
     "s": skip,

@@ -57,6 +57,9 @@ class AnswerState(BaseModel):
     value: Any = None  # mode confirm: the answer waiting for "yes, correct"
     rule: str | None = None  # mode confirm: the rule that asked
     warning: dict[str, str] | None = None  # mode confirm: its message, by language
+    # mode confirm, instead of a warning: the two readings of a number typed "1.200"
+    # (thousands, decimal), one a button each; the question stays under the cursor
+    choices: list[float] | None = None
 
     @classmethod
     def of(cls, session: Session) -> AnswerState:
@@ -92,6 +95,9 @@ class FormKind:
     name: ClassVar[str]
     cancelled_key: ClassVar[str] = "form.cancelled"  # said on /batal
     entry_commands: ClassVar[tuple[str, ...]] = ()  # commands that (re)open it; its feature handles them
+    # Whether a person who is not (or no longer) registered may be in it. Only registration is;
+    # the router ends any other kind's session of such a person before it answers anything.
+    for_guests: ClassVar[bool] = False
 
     def store(self, turn: Turn) -> AnswerStore:
         """Where this kind's answers are saved."""

@@ -23,8 +23,15 @@ class Router:
         self.entry_commands = frozenset(command for kind in kinds for command in kind.entry_commands)
 
     async def session(self, turn: Turn) -> Session | None:
+        """The person's conversation, if they may be in it. A kind no longer served, or a form
+        of a person no longer registered (deactivated while it was open), ends here: this is
+        the one read of where a person is, so nothing of a form reaches someone whose access
+        has ended, whatever they send. (Their draft stays, for an admin.)"""
         session = await turn.services.storage.reports.session(turn.input.user_id)
-        if session is not None and session.kind not in self.kinds:  # a kind no longer served
+        if session is None:
+            return None
+        kind = self.kinds.get(session.kind)
+        if kind is None or (turn.person is None and not kind.for_guests):
             await self.end(turn)
             return None
         return session
@@ -90,7 +97,7 @@ class Router:
         """An update that took effect came again and its replies may be lost: show what it
         completed, or where the person is now."""
         for kind in self.kinds.values():
-            if await kind.replay(turn):
+            if (turn.person is not None or kind.for_guests) and await kind.replay(turn):
                 return
         session = await self.session(turn)
         if session is None or session.mode == "choose":

@@ -3,6 +3,11 @@
 Answer values are JSON-friendly: count -> int, measure -> float, yesno -> bool, choice ->
 option id, multichoice -> list of option ids, text -> str, date -> ISO date string.
 A skipped optional question is stored as missing (None), never as 0.
+
+Numbers are read the Indonesian way: a dot groups thousands, a comma marks decimals
+("1.000,5" is 1000.5); a single dot elsewhere is a decimal point ("12.5"). A measure with one
+dot before exactly three digits ("1.200") reads both ways: ``parse_answer`` returns
+:class:`Ambiguous` and the form engine asks which was meant.
 """
 
 from __future__ import annotations
@@ -29,6 +34,21 @@ class AnswerError(ValueError):
 
     def __str__(self) -> str:
         return self.key
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """A measure typed with one dot before exactly three digits ("1.200"): one thousand two
+    hundred in Indonesian (a dot groups thousands), 1.2 in English (a decimal point). The
+    parser cannot tell; the person is asked (conversations.engine). Neither reading is range
+    checked yet: the one chosen is (``check_range``)."""
+
+    thousands: float
+    decimal: float
+
+    @property
+    def choices(self) -> tuple[float, float]:
+        return (self.thousands, self.decimal)
 
 
 _YES = {"ya", "y", "iya", "iyo", "yes", "ok", "betul", "benar", "sudah", "ada", "1"}
@@ -68,8 +88,8 @@ def parse_answer(question: Question, text: str, today: date | None = None) -> An
         raise AnswerError("error.empty")
     parser = _PARSERS[question.type]
     value = parser(question, text, today or date.today())
-    if question.type in (QuestionType.COUNT, QuestionType.MEASURE):
-        _check_range(question, value)
+    if question.type in (QuestionType.COUNT, QuestionType.MEASURE) and not isinstance(value, Ambiguous):
+        check_range(question, value)
     return value
 
 
@@ -101,26 +121,65 @@ def _too_large(question: Question) -> AnswerError:
     return AnswerError("error.too_large", {"max": _num(question.max) if question.max is not None else "9" * MAX_DIGITS})
 
 
-def _parse_measure(question: Question, text: str, today: date) -> float:
+# A measure's digits (spaces and sign taken off before). Indonesian: dots group thousands, a
+# comma marks the decimals. A single dot elsewhere is a decimal point, as many people type it.
+_WHOLE = re.compile(r"\d+")
+_DECIMAL_COMMA = re.compile(r"(\d+),(\d+)")
+_GROUPED = re.compile(r"(\d{1,3}(?:\.\d{3})+)(?:,(\d+))?")  # 1.000,5 and 1.234.567
+_DECIMAL_DOT = re.compile(r"(\d+)\.(\d+)")
+
+
+def _parse_measure(question: Question, text: str, today: date) -> float | Ambiguous:
     if text.lower() in _ZERO_WORDS:
         return 0.0
     text = _strip_unit(question, text).replace(" ", "")
     negative = text.startswith("-")
     body = text[1:] if negative else text
-    if not re.fullmatch(r"\d+([.,]\d+)?", body):
-        raise AnswerError("error.not_a_measure", {"example": question.example or "12,5"})
-    value = float(body.replace(",", ".")) if len(body) <= 2 * MAX_DIGITS else math.inf
-    if not math.isfinite(value) or value >= 10**MAX_DIGITS:
-        raise _too_large(question)
+    if len(body) > 2 * MAX_DIGITS + 4:
+        raise _too_large(question) if re.fullmatch(r"[\d.,]+", body) else _not_a_measure(question)
+    value = _measure_value(question, body)
+    if isinstance(value, Ambiguous):
+        if negative:
+            return Ambiguous(-value.thousands, -value.decimal)
+        return value
     return -value if negative else value
 
 
-def _check_range(question: Question, value: float) -> None:
+def _measure_value(question: Question, body: str) -> float | Ambiguous:
+    if _WHOLE.fullmatch(body):
+        return _finite(question, body)
+    if match := _DECIMAL_COMMA.fullmatch(body):
+        return _finite(question, f"{match[1]}.{match[2]}")
+    dot = _DECIMAL_DOT.fullmatch(body)
+    if dot and len(dot[2]) == 3 and len(dot[1]) <= 3 and not dot[1].startswith("0"):
+        return Ambiguous(_finite(question, dot[1] + dot[2]), _finite(question, body))
+    if dot:
+        return _finite(question, body)
+    if match := _GROUPED.fullmatch(body):
+        whole = match[1].replace(".", "")
+        return _finite(question, f"{whole}.{match[2]}" if match[2] else whole)
+    raise _not_a_measure(question)
+
+
+def _finite(question: Question, digits: str) -> float:
+    value = float(digits)
+    if not math.isfinite(value) or value >= 10**MAX_DIGITS:
+        raise _too_large(question)
+    return value
+
+
+def _not_a_measure(question: Question) -> AnswerError:
+    return AnswerError("error.not_a_measure", {"example": question.example or "12,5"})
+
+
+def check_range(question: Question, value: float) -> float:
+    """``value`` if it lies within the question's bounds; AnswerError otherwise."""
     low, high = question.lower, question.max
     if low is not None and value < low:
         raise AnswerError("error.negative" if low == 0 else "error.too_small", {"min": _num(low)})
     if high is not None and value > high:
         raise AnswerError("error.too_large", {"max": _num(high)})
+    return value
 
 
 def _parse_yesno(question: Question, text: str, today: date) -> bool:
@@ -240,6 +299,15 @@ def format_number(value: float, decimals: int = 1) -> str:
         return f"{int(value):,}".replace(",", ".")
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def plain_number(value: float, lang: str = "id") -> str:
+    """A number without thousands separators, so it reads one way only: 1200, and 1,2 (1.2 in
+    English). Up to three decimals, as typed in "1.200"."""
+    if float(value).is_integer():
+        return str(int(value))
+    text = f"{value:.3f}".rstrip("0")
+    return text if lang == "en" else text.replace(".", ",")
 
 
 def _english_number(value: float) -> str:

@@ -20,28 +20,34 @@ GROUP_COMMANDS = ("start", "bantuan")
 
 
 def command_of(update: Update) -> str | None:
-    """The command of a message (without the slash and bot username), if it is one."""
-    message = update.effective_message
-    if update.message is None or not message.text or not message.text.startswith("/"):
+    """The command of a message, edited or not (without the slash and bot username), if it is one."""
+    message = update.message or update.edited_message
+    if message is None or not message.text or not message.text.startswith("/"):
         return None
     return message.text.split()[0][1:].split("@")[0].lower()
 
 
 async def gate(update: Update, context: BotContext) -> None:
-    """Runs before every handler: who is this, may they do this here?"""
+    """Runs before every handler, for every update of every kind: who is this, may they do
+    this here? The person is read afresh each time, so access ends with the next update.
+    Commands (edited ones too) and buttons are checked here; anything else a person who is not
+    (or no longer) registered sends reaches at most the registration conversation (the router
+    ends any other conversation of theirs) and the catch-all."""
     person = update.effective_user
     if person is None:
         raise ApplicationHandlerStop
     services = context.services
-    account = await services.storage.users.get(person.id)
-    if account is None and person.id in services.settings.admin_telegram_ids:
-        account = await services.storage.users.ensure_admin(person.id, person.full_name)
-        await set_chat_menu(context.bot, person.id, account.role, account.language)
+    users = services.storage.users
+    known = await users.get(person.id, include_inactive=True)
+    if known is None and person.id in services.settings.admin_telegram_ids:
+        known = await users.ensure_admin(person.id, person.full_name)  # never one deactivated
+        if known is not None:
+            await set_chat_menu(context.bot, person.id, known.role, known.language)
+    account = known if known is not None and known.active else None
     context.account = account
+    context.access_ended = known is not None and account is None
     context.language = (
-        account.language
-        if account
-        else (await services.storage.users.language(person.id) or _telegram_language(person.language_code))
+        known.language if known else (await users.language(person.id) or _telegram_language(person.language_code))
     )
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
@@ -49,11 +55,12 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     command = command_of(update)
     if command and not may_use(account.role if account else None, command) and _known_command(command):
-        key = "gate.register_first" if account is None else "gate.not_for_role"
+        key = "gate.not_for_role" if account else "access.ended" if context.access_ended else "gate.register_first"
         await update.effective_message.reply_html(context.t(key))
         raise ApplicationHandlerStop
     if account is None and update.callback_query and not (update.callback_query.data or "").startswith("g:"):
-        await context.answer_button(update.callback_query, context.t("gate.register_first_short"), show_alert=True)
+        key = "access.ended_short" if context.access_ended else "gate.register_first_short"
+        await context.answer_button(update.callback_query, context.t(key), show_alert=True)
         raise ApplicationHandlerStop
 
 
@@ -111,10 +118,14 @@ async def stale_button(update: Update, context: BotContext) -> None:
 async def fallback_message(update: Update, context: BotContext) -> None:
     """Anything no other handler took: point to what the person can do."""
     message = update.effective_message
-    if message is None or update.edited_message:
+    if message is None:
+        return
+    if update.edited_message:  # an edit is never acted on; an edited command is not run again
+        if command_of(update):
+            await message.reply_html(context.t("access.edited_command"))
         return
     if context.account is None:
-        await message.reply_html(context.t("gate.register_first"))
+        await message.reply_html(context.t("access.ended" if context.access_ended else "gate.register_first"))
     elif command_of(update):
         await message.reply_html(context.t("fallback.unknown_command") + "\n\n" + help_text(context))
     else:

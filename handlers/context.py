@@ -21,6 +21,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.account: User | None = None  # the registered user, set by the access gate
+        self.access_ended = False  # registered once, deactivated since (set by the gate)
         self.language: str = DEFAULT_LANGUAGE
 
     @property

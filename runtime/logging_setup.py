@@ -38,13 +38,30 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# The bot's own packages: they follow LOG_LEVEL, DEBUG included. They log ids and counts, never
+# what people typed (docs/PRIVACY.md).
+OWN_LOGGERS = ("app", "features", "handlers", "conversations", "runtime", "storage", "exports", "domain", "devtools")
+# Libraries log no lower than INFO, whatever LOG_LEVEL says: at DEBUG, PTB logs every Bot API
+# call with its parameters and result (the texts people sent and were sent, names included) and
+# aiosqlite every statement with its values, and a filter cannot recognise a name.
+LIBRARY_FLOOR = logging.INFO
+# httpx logs every request URL at INFO, and a Bot API URL contains the token.
+QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler.executors.default")
+
+
 def setup_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
+    wanted = logging.getLevelNamesMapping().get(level.upper())
+    if wanted is None:
+        raise ValueError(f"Unknown level: {level!r}")
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    root.setLevel(max(wanted, LIBRARY_FLOOR))  # every library, PTB and aiosqlite included
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(wanted)
+    for name in ("telegram", "aiosqlite"):  # named too, in case a library set its own level
+        logging.getLogger(name).setLevel(max(wanted, LIBRARY_FLOOR))
+    for noisy in QUIET_LIBRARIES:
+        logging.getLogger(noisy).setLevel(max(wanted, logging.WARNING))

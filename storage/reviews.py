@@ -15,6 +15,15 @@ from storage.audit import Audit
 from storage.db import Database
 
 STATES = ("verified", "needs_correction")
+NOTE_LIMIT = 1000  # characters: with the rest of the reporter's message, well inside Telegram's 4096
+
+
+class OwnRevision(Exception):
+    """The reviewer submitted the revision under review: someone else reviews it."""
+
+    def __init__(self, revision: int):
+        super().__init__(f"revision {revision} was submitted by its reviewer")
+        self.revision = revision
 
 
 @dataclass(frozen=True)
@@ -40,18 +49,25 @@ class Reviews:
     async def review(
         self, form_id: str, posyandu_id: int, period: str, state: str, note: str, by: User
     ) -> Review | None:
-        """Review the latest revision; None when no report was submitted."""
+        """Review the latest revision; None when no report was submitted. Raises OwnRevision
+        when ``by`` submitted that revision (checked in the review's transaction)."""
         if state not in STATES:
             raise ValueError(f"state must be one of {STATES}")
+        if len(note) > NOTE_LIMIT:
+            raise ValueError(f"a note has at most {NOTE_LIMIT} characters")
         async with self.db.transaction() as conn:
             report = await (
                 await conn.execute(
-                    "SELECT id, latest_revision FROM reports WHERE form_id = ? AND posyandu_id = ? AND period = ?",
+                    "SELECT r.id, r.latest_revision, v.submitted_by FROM reports r JOIN report_revisions v "
+                    "ON v.report_id = r.id AND v.revision = r.latest_revision "
+                    "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?",
                     (form_id, posyandu_id, period),
                 )
             ).fetchone()
             if report is None:
                 return None
+            if report["submitted_by"] == by.telegram_id:
+                raise OwnRevision(report["latest_revision"])
             await conn.execute(
                 "INSERT INTO report_reviews (report_id, revision, state, note, reviewed_by, reviewer_role, "
                 "reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -59,7 +75,7 @@ class Reviews:
                     report["id"],
                     report["latest_revision"],
                     state,
-                    note[:500],
+                    note,
                     by.telegram_id,
                     by.role.value,
                     iso(self.clock.now()),

@@ -106,26 +106,40 @@ class Users:
         await self.db.execute("UPDATE users SET reachable = ? WHERE telegram_id = ?", (int(reachable), telegram_id))
 
     async def deactivate(self, telegram_id: int, *, actor_id: int | None = None) -> bool:
+        """Access ends at once: the person's conversation (``sessions`` row) ends in the same
+        transaction, so an open form answers nothing more. Their drafts stay, for an admin."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE users SET active = 0 WHERE telegram_id = ? AND active = 1", (telegram_id,)
             )
             if cursor.rowcount:
+                await conn.execute("DELETE FROM sessions WHERE telegram_id = ?", (telegram_id,))
                 await self.audit.record(conn, "user.deactivate", actor_id=actor_id, subject=str(telegram_id))
             return bool(cursor.rowcount)
 
-    async def ensure_admin(self, telegram_id: int, name: str) -> User:
-        """Admins listed in the settings are registered on their first message."""
+    async def activate(self, telegram_id: int, *, actor_id: int | None = None) -> bool:
+        """Undo ``deactivate``: the person comes back with the role and scope they had."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE users SET active = 1 WHERE telegram_id = ? AND active = 0", (telegram_id,)
+            )
+            if cursor.rowcount:
+                await self.audit.record(conn, "user.activate", actor_id=actor_id, subject=str(telegram_id))
+            return bool(cursor.rowcount)
+
+    async def ensure_admin(self, telegram_id: int, name: str) -> User | None:
+        """Admins listed in the settings are registered on their first message. Only a person
+        the bot has never registered: one deactivated stays so until ``users activate``
+        (None then)."""
         async with self.db.transaction(records_update=False) as conn:
-            await conn.execute(
+            cursor = await conn.execute(
                 "INSERT INTO users (telegram_id, name, role, registered_at) VALUES (?, ?, 'admin', ?) "
-                "ON CONFLICT (telegram_id) DO UPDATE SET role = 'admin', active = 1",
+                "ON CONFLICT (telegram_id) DO NOTHING",
                 (telegram_id, name[:100] or str(telegram_id), iso(self.clock.now())),
             )
-            await self.audit.record(conn, "admin.bootstrap", actor_id=telegram_id, actor_role="admin")
-        admin = await self.get(telegram_id)
-        assert admin is not None  # just written, active
-        return admin
+            if cursor.rowcount:
+                await self.audit.record(conn, "admin.bootstrap", actor_id=telegram_id, actor_role="admin")
+        return await self.get(telegram_id)
 
     # -- invitations --------------------------------------------------------------------------
     async def create_invitations(

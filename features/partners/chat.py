@@ -20,6 +20,7 @@ from features.exporting.source import StorageExportSource, exportable_villages
 from features.partners.service import assign_coordinator, join, leave, save_partner, save_programme, set_role
 from handlers.context import BotContext
 from storage.areas import PosyanduNotFound
+from storage.reviews import NOTE_LIMIT, OwnRevision
 
 log = logging.getLogger(__name__)
 CORRECTION_DAYS = 7
@@ -31,6 +32,7 @@ VERDICTS = {
     "fix": "needs_correction",
 }
 MAX_LINES = 10
+MAX_NOTE = NOTE_LIMIT  # a longer note is refused (asked again), never cut or lost on the way
 
 
 # -- /tinjau ------------------------------------------------------------------------------------
@@ -53,6 +55,9 @@ async def review_command(update: Update, context: BotContext) -> None:
     if state == "needs_correction" and not note:
         await message.reply_html(context.t("review.need_note"))
         return
+    if len(note) > MAX_NOTE:
+        await message.reply_html(context.t("review_checks.note_too_long", length=len(note), limit=MAX_NOTE))
+        return
     reports = services.storage.reports
     submitted = [
         f.id
@@ -68,7 +73,16 @@ async def review_command(update: Update, context: BotContext) -> None:
         await message.reply_html(context.t("review.which_form", forms=", ".join(submitted)))
         return
     form = services.forms[submitted[0]]
-    review = await services.storage.reviews.review(form.id, posyandu.id, str(period), state, note, context.account)
+    try:
+        review = await services.storage.reviews.review(form.id, posyandu.id, str(period), state, note, context.account)
+    except OwnRevision as own:
+        await message.reply_html(context.t("review_checks.own_revision", revision=own.revision))
+        return
+    if review is None:  # (gone since it was looked up: reports are never deleted, but be plain)
+        await message.reply_html(
+            context.t("review.no_report", posyandu=posyandu.name, period=period.label(context.language))
+        )
+        return
     until = None
     if state == "needs_correction":  # the cadre can revise even when the month is locked
         until = await reports.unlock(form.id, posyandu.id, str(period), context.account, days=CORRECTION_DAYS)
@@ -78,8 +92,9 @@ async def review_command(update: Update, context: BotContext) -> None:
         period=period.label(context.language),
         revision=review.revision,
     )
-    await message.reply_html(context.t(_REVIEW_DONE[state], **params))
-    await _tell_reporter(context, review.submitted_by, form, posyandu.name, period, state, note, until)
+    told = await _tell_reporter(context, review.submitted_by, form, posyandu.name, period, state, note, until)
+    outcome = context.t("review_checks.reporter_told" if told else "review_checks.reporter_not_told")
+    await message.reply_html(context.t(_REVIEW_DONE[state], **params) + "\n" + outcome)
 
 
 _REVIEW_DONE = {"verified": "review.verified", "needs_correction": "review.needs_correction"}
@@ -94,10 +109,11 @@ async def _tell_reporter(
     state: str,
     note: str,
     until: datetime | None,
-) -> None:
+) -> bool:
+    """Whether the reporter got the message (not when deactivated, blocked or gone)."""
     person = await context.services.storage.users.get(telegram_id)
-    if person is None or person.telegram_id == context.account.telegram_id:
-        return
+    if person is None:
+        return False
     lang = person.language
     params = dict(form=form.title.get(lang), posyandu=posyandu, period=period.label(lang))
     if state == "verified":
@@ -107,8 +123,10 @@ async def _tell_reporter(
         text = t(lang, "review.told_fix", note=note, until=local, **params)
     try:
         await context.say(telegram_id, text)
-    except TelegramError as exc:  # blocked or gone: the review stands, the reporter sees it in /lapor
+    except TelegramError as exc:  # blocked or gone: the review stands, the reviewer is told
         log.info("could not tell the reporter about a review: %s", exc)
+        return False
+    return True
 
 
 # -- /capaian -----------------------------------------------------------------------------------

@@ -48,6 +48,9 @@ def add_parsers(commands) -> None:
     deactivate = users.add_parser("deactivate", help="deactivate a user")
     deactivate.add_argument("telegram_id", type=int)
     deactivate.set_defaults(handler=users_deactivate)
+    activate = users.add_parser("activate", help="activate a deactivated user again (role and scope as they were)")
+    activate.add_argument("telegram_id", type=int)
+    activate.set_defaults(handler=users_activate)
 
     audit = commands.add_parser("audit", help="print recent audit log entries")
     audit.add_argument("--limit", type=int, default=50)
@@ -135,7 +138,15 @@ async def users_deactivate(args, settings: Settings) -> int:
     async with opened(settings) as storage:
         if not await storage.users.deactivate(args.telegram_id):
             return fail(f"no active user {args.telegram_id}")
-    print(f"user {args.telegram_id} deactivated", file=sys.stderr)
+    print(f"user {args.telegram_id} deactivated; their open conversation ended", file=sys.stderr)
+    return 0
+
+
+async def users_activate(args, settings: Settings) -> int:
+    async with opened(settings) as storage:
+        if not await storage.users.activate(args.telegram_id):
+            return fail(f"no inactive user {args.telegram_id}")
+    print(f"user {args.telegram_id} activated", file=sys.stderr)
     return 0
 
 

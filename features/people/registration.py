@@ -16,6 +16,7 @@ class RegistrationKind(FormKind):
     name = KIND
     cancelled_key = "start.cancelled"
     entry_commands = ("start",)
+    for_guests = True  # the person typing an invitation code is not registered yet
 
     async def on_menu(self, turn: Turn, session: Session) -> None:
         """Waiting for the code: a typed text is tried; anything else asks again, gently."""

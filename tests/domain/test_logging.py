@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime.logging_setup import RedactingFilter, redact, setup_logging
+from runtime.logging_setup import OWN_LOGGERS, RedactingFilter, redact, setup_logging
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"  # 35 characters after the colon
 NIK = "3204125708900001"
@@ -129,9 +129,11 @@ def test_a_nik_with_separators_is_redacted(text):
 def test_setup_logging_installs_the_filter():
     root = logging.getLogger()
     saved = root.handlers[:], root.level
+    named = {name: logging.getLogger(name).level for name in (*OWN_LOGGERS, "telegram", "aiosqlite")}
     try:
         setup_logging("debug", secrets=("extra-secret",))
-        assert root.level == logging.DEBUG
+        assert root.level == logging.INFO  # libraries never log at DEBUG (test_debug_logs.py)
+        assert logging.getLogger("handlers").level == logging.DEBUG
         assert len(root.handlers) == 1
         assert any(isinstance(f, RedactingFilter) for f in root.handlers[0].filters)
         assert root.handlers[0].filters[0].secrets == ("extra-secret",)
@@ -140,6 +142,8 @@ def test_setup_logging_installs_the_filter():
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
+        for name, old in named.items():
+            logging.getLogger(name).setLevel(old)
 
 
 SAFE_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Nd",)), max_size=20)

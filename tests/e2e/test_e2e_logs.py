@@ -52,4 +52,5 @@ def test_log_of_a_full_run_has_no_token_no_16_digit_number_and_no_violations(wor
     assert TOKEN not in log and secret not in log
     assert SIXTEEN_DIGITS.findall(log) == [], [line for line in log.splitlines() if SIXTEEN_DIGITS.search(line)]
     assert NIK not in log and KK not in log
+    assert "pindah" not in log and "salah ketik" not in log  # what people typed, at every level
     assert server.violations == []

@@ -66,4 +66,4 @@ async def test_deactivated_user_is_treated_as_unregistered(bot, server, storage,
     kader = await registered(server, storage, 4200, Role.KADER, posyandu_id=posyandu_ids["Mawar"])
     await storage.users.deactivate(4200)
     kader.send("/lapor")
-    await kader.await_text("belum terdaftar")
+    await kader.await_text("sudah dihentikan")  # told why, not asked to register as if new
