@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
+
+from telegram.error import InvalidToken
 
 from app.application import serve
 from devtools.demo import command as demo_command
@@ -19,6 +22,7 @@ from features.reminders import cli as reminder_commands
 from runtime.logging_setup import setup_logging
 from runtime.settings import Settings, SettingsError, load_settings
 from storage import DatabaseError, DataKeyError
+from storage.lock import DatabaseInUse, exclusive
 
 EXIT_USAGE = 2
 
@@ -40,6 +44,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = args.command or "run"
+    # What the bot writes holds personal data: the database, its -wal/-shm, backups, exports
+    # and logs are created for the owner only (storage/files.py also sets modes explicitly).
+    os.umask(0o077)
     try:
         settings = load_settings()
         token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
@@ -58,6 +65,20 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    except DatabaseInUse as busy:
+        print(
+            f"lapordesa: {busy.database} is in use by a running bot (process {busy.pid or '?'}): "
+            f"stop it first; one database serves one bot, and a restore waits for it to stop.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except InvalidToken:  # 401 (or 404) to getMe at start: the token was revoked or mistyped
+        print(
+            "lapordesa: Telegram refused the bot token (401 Unauthorized): it was revoked or is wrong. "
+            "Get the current token from @BotFather (/mybots > API Token) and set TELEGRAM_BOT_TOKEN.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 
@@ -65,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 async def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command == "run":
         settings.token()  # fail early with one clear line when the token is missing
-        await serve(settings)
+        with exclusive(settings.database_path):  # one bot per database, for the process's life
+            await serve(settings)
         return 0
     handler: Callable[[argparse.Namespace, Settings], Awaitable[int]] = args.handler
     return await handler(args, settings)
