@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -44,9 +43,6 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = args.command or "run"
-    # What the bot writes holds personal data: the database, its -wal/-shm, backups, exports
-    # and logs are created for the owner only (storage/files.py also sets modes explicitly).
-    os.umask(0o077)
     try:
         settings = load_settings()
         token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
