@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except DatabaseInUse as busy:
         print(
-            f"lapordesa: {busy.database} is in use by a running bot (process {busy.pid or '?'}): "
-            f"stop it first; one database serves one bot, and a restore waits for it to stop.",
+            f"lapordesa: {busy.database} is in use by a running bot or a restore (process {busy.pid or '?'}); "
+            "stop it first: one database serves one bot, and a restore needs the bot stopped.",
             file=sys.stderr,
         )
         return EXIT_USAGE
