@@ -37,7 +37,7 @@ from handlers import common, errors
 from handlers.context import ROUTER_KEY, SERVICES_KEY, BotContext
 from handlers.forms import on_turn, route
 from handlers.limits import TelegramLimiter
-from handlers.menus import set_default_menus
+from handlers.menus import default_menus_in_background
 from handlers.polling import Poller
 from handlers.replay import skip_if_handled
 from runtime.services import Services, open_services
@@ -123,8 +123,7 @@ async def serve(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with application:
-            await set_default_menus(application.bot)
+        async with application, default_menus_in_background(application.bot):  # retried, never fatal
             await application.start()
             schedule_reminders(application)  # reminders: first run now = catch-up
             schedule_backups(application)  # backups: daily at BACKUP_TIME, with retention

@@ -7,6 +7,8 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
+from telegram.error import InvalidToken
+
 from app.application import serve
 from devtools.demo import command as demo_command
 from domain.forms import FormError
@@ -20,6 +22,7 @@ from features.reminders import cli as reminder_commands
 from runtime.logging_setup import setup_logging
 from runtime.settings import Settings, SettingsError, load_settings
 from storage import DatabaseError, DataKeyError
+from storage.lock import DatabaseInUse, exclusive
 
 EXIT_USAGE = 2
 
@@ -60,6 +63,20 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    except DatabaseInUse as busy:
+        print(
+            f"lapordesa: {busy.database} is in use by a running bot or a restore (process {busy.pid or '?'}); "
+            "stop it first: one database serves one bot, and a restore needs the bot stopped.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except InvalidToken:  # 401 (or 404) to getMe at start: the token was revoked or mistyped
+        print(
+            "lapordesa: Telegram refused the bot token (401 Unauthorized): it was revoked or is wrong. "
+            "Get the current token from @BotFather (/mybots > API Token) and set TELEGRAM_BOT_TOKEN.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 
@@ -67,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 async def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command == "run":
         settings.token()  # fail early with one clear line when the token is missing
-        await serve(settings)
+        with exclusive(settings.database_path):  # one bot per database, for the process's life
+            await serve(settings)
         return 0
     handler: Callable[[argparse.Namespace, Settings], Awaitable[int]] = args.handler
     return await handler(args, settings)

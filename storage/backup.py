@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from storage.db import Database, available_migrations
+from storage.files import new_private_file, private_dir, with_companions
 
 PREFIX = "lapordesa-"
 SUFFIX = ".sqlite3"
+# A backup is written under this suffix and renamed when it is complete and checked: a backup
+# that failed half-way (a full disk) leaves nothing that looks like a backup.
+PARTIAL = ".partial"
 REQUIRED_TABLES = {"villages", "posyandu", "users", "reports", "report_values", "audit_log"}
 
 
@@ -31,19 +36,38 @@ def backup_name(moment: datetime) -> str:
 
 
 async def make_backup(db: Database, directory: Path, moment: datetime, keep: int | None = None) -> Path:
-    """Copy the live database into ``directory`` and drop the oldest backups beyond ``keep``."""
+    """Copy the live database into ``directory`` (a 0600 file; the folder made 0700) and drop
+    the oldest backups beyond ``keep``. The copy is written under a temporary name and renamed
+    once it is checked; when anything fails (a full disk), the partial copy is removed, the
+    newest backup stays what it was, and nothing is pruned."""
+    private_dir(directory)
     target = directory / backup_name(moment)
-    if target.exists():
-        target.unlink()
-    await db.backup_to(target)
-    check_backup(target)
+    partial = target.with_name(target.name + PARTIAL)
+    partial.unlink(missing_ok=True)  # left by a process killed while writing it
+    try:
+        new_private_file(partial)  # VACUUM INTO writes into an empty file and keeps its mode
+        await db.backup_to(partial)
+        check_backup(partial)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     if keep is not None:
         prune_backups(directory, keep)
     return target
 
 
 def list_backups(directory: Path) -> list[Path]:
-    return sorted(directory.glob(f"{PREFIX}*{SUFFIX}"))
+    """The backups in ``directory``, oldest first. An empty file (what a failed backup of an
+    earlier version left) is no backup: it neither counts as the newest nor takes a place."""
+    return sorted(path for path in directory.glob(f"{PREFIX}*{SUFFIX}") if _size(path) > 0)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:  # removed meanwhile (pruned by another process)
+        return 0
 
 
 def prune_backups(directory: Path, keep: int) -> list[Path]:
@@ -80,16 +104,31 @@ def check_backup(path: Path) -> BackupCheck:
 
 
 def restore_backup(source: Path, database: Path) -> BackupCheck:
-    """Check ``source``, then copy it over ``database`` with SQLite's backup API (which also
-    replaces what sits in the WAL). Stop the bot first."""
+    """Check ``source``, then put a copy of it where ``database`` was. The database and its
+    -wal/-shm must have been moved aside first (``storage.files.move_aside``: a stale WAL beside
+    the copy would be read into it). The copy is made under a temporary name with SQLite's
+    backup API and renamed into place when complete. Stop the bot first."""
     checked = check_backup(source)
-    database.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(database)
+    if present := with_companions(database):
+        raise BackupProblem(f"{present[0]} is still in place; move it aside first")
+    private_dir(database.parent)
+    partial = database.with_name(database.name + PARTIAL)
+    for leftover in [partial, *with_companions(partial)]:
+        leftover.unlink(missing_ok=True)
     try:
-        src.backup(dst)
-        dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        dst.close()
-        src.close()
+        new_private_file(partial)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        os.replace(partial, database)
+    except BaseException:
+        for leftover in [partial, *with_companions(partial)]:
+            leftover.unlink(missing_ok=True)
+        raise
     return checked

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from storage.files import new_private_file, private_dir
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -124,8 +127,19 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True, check: bool = True) -> Database:
+        """Open the database at ``path``; a new one is made only where no file exists (0600, in
+        folders made 0700). An existing empty file is refused: it is what is left of a database
+        (a failed copy, a truncation), and taking it for a fresh install would tell everyone to
+        register again."""
         db = cls(path)
-        db.path.parent.mkdir(parents=True, exist_ok=True)
+        if db.path.exists():
+            if db.path.is_file() and db.path.stat().st_size == 0:
+                raise DatabaseError(
+                    f"{db.path} is an empty file (0 bytes), not a new database; "
+                    "only where no file exists is a new one made"
+                )
+        else:
+            await asyncio.to_thread(_create, db.path)
         try:
             db._writer = await _connect(db.path)
             await db._writer.execute("PRAGMA journal_mode = WAL")
@@ -267,11 +281,39 @@ class Database:
 
     # -- backups ----------------------------------------------------------------------------
     async def backup_to(self, target: Path) -> None:
-        """An online, consistent copy (VACUUM INTO) that includes what is still in the WAL."""
-        target.parent.mkdir(parents=True, exist_ok=True)
+        """An online, consistent copy (VACUUM INTO) that includes what is still in the WAL.
+        ``target`` must not exist, or be empty (then it keeps its mode)."""
+        private_dir(target.parent)
         reader = self._connected(self._reader)
         with _faults_translated():
             await reader.execute("VACUUM INTO ?", (str(target),))
+
+
+def _create(path: Path) -> None:
+    """A new, empty database at ``path``: made under a temporary name with its header written
+    (WAL mode), then linked into place, so that no empty file is ever left where the database
+    belongs (a new file SQLite opens stays 0 bytes until its first write). The mode, 0600, is
+    what SQLite gives the -wal and -shm files too."""
+    private_dir(path.parent)
+    temporary = path.with_name(f".{path.name}.new")
+    for leftover in (temporary, temporary.with_name(temporary.name + "-journal")):
+        leftover.unlink(missing_ok=True)
+    new_private_file(temporary)
+    try:
+        conn = sqlite3.connect(temporary)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")  # writes the header: the file is a database
+        finally:
+            conn.close()  # the last connection removes the (empty) -wal and -shm
+        try:
+            os.link(temporary, path)  # never replaces a database another process made meanwhile
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def inserted_id(cursor: aiosqlite.Cursor) -> int:

@@ -18,6 +18,7 @@ from exports import EmptySelection, ExportError, ExportStats, build_workbook, fi
 from exports.model import Generator, Language, Selection
 from features.exporting.source import StorageExportSource, exportable_villages
 from runtime.services import Services
+from storage.files import make_private, private_dir
 
 __all__ = ["EmptySelection", "ExportError", "ExportResult", "OutOfScope", "export_workbook", "scope_label"]
 
@@ -75,11 +76,11 @@ async def export_workbook(
         built = Path(folder) / out_path.name
         stats = await asyncio.to_thread(build_workbook, source, built)
         files = await asyncio.to_thread(fit_for_telegram, built, source) if fit else [built]
-        out_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(out_path.parent)  # workbooks hold personal data: 0600 files, new folders 0700
         delivered = []
         for file in files:
             target = out_path if file == built else out_path.with_name(file.name)
-            shutil.move(file, target)
+            shutil.move(make_private(file), target)
             delivered.append(target)
     zipped = any(f.suffix == ".zip" for f in delivered)
     split = any(f.stem != out_path.stem for f in delivered)
