@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.clock import Clock, from_iso, iso
 from storage.db import Database, inserted_id
@@ -89,6 +89,14 @@ class ExportJobs:
             if not cursor.rowcount:
                 return None
         return await self.get(job.id)
+
+    async def prune(self, keep: timedelta = timedelta(days=90)) -> int:
+        """Forget finished jobs older than ``keep``; returns how many."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM export_jobs WHERE state != 'running' AND started_at < ?", (iso(self.clock.now() - keep),)
+            )
+            return cursor.rowcount
 
     async def running(self) -> list[ExportJob]:
         rows = await self.db.fetchall("SELECT * FROM export_jobs WHERE state = 'running' ORDER BY id")

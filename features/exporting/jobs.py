@@ -129,6 +129,7 @@ def resume_unfinished(application: Application) -> asyncio.Task[None]:
 async def _resume(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
     tempfiles.sweep()
+    await services.storage.export_jobs.prune()
     for job in await services.storage.export_jobs.running():
         try:
             await _resume_one(application, services, job)

@@ -178,3 +178,12 @@ def test_who_builds_a_job():
     assert not jobs.owner_alive(f"elsewhere:{os.getppid()}:x")  # the database was moved here
     assert not jobs.owner_alive(f"{jobs.HOST}:{os.getpid()}:older")  # this pid, an earlier process
     assert not jobs.owner_alive("garbage")
+
+
+async def test_finished_jobs_are_forgotten_after_three_months(storage, clock):
+    done = await storage.export_jobs.start(OCTOBER, owner="h:1:a")
+    await storage.export_jobs.finish(done.id, "done", "sent")
+    running = await storage.export_jobs.start(OCTOBER, owner="h:1:b")
+    clock.advance(days=91)
+    assert await storage.export_jobs.prune() == 1
+    assert await storage.export_jobs.get(done.id) is None and await storage.export_jobs.get(running.id) is not None
