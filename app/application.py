@@ -25,6 +25,7 @@ from telegram.ext import (
 from conversations.router import Router
 from features.backups.jobs import schedule_backups
 from features.exporting import chat as exporting
+from features.exporting.jobs import resume_unfinished
 from features.households import chat as households
 from features.partners import chat as partners
 from features.people import chat as people
@@ -127,6 +128,7 @@ async def serve(settings: Settings) -> None:
             await application.start()
             schedule_reminders(application)  # reminders: first run now = catch-up
             schedule_backups(application)  # backups: daily at BACKUP_TIME, with retention
+            resume_unfinished(application)  # exports cut off by a crash: sent again; stale temp files removed
             await services.storage.meta.set("bot_username", application.bot.username)
             await services.storage.updates.prune()
             log.info("Lapor Desa is running as @%s", application.bot.username)

@@ -17,6 +17,7 @@ from storage.db import (
     handling_update,
     note_update_failed,
 )
+from storage.export_jobs import ExportJobs  # exports asked for in the chat, until delivered
 from storage.export_rows import ExportRows  # what a workbook export reads
 from storage.households import Households
 from storage.meta import Meta
@@ -56,6 +57,7 @@ class Storage:
         self.partners = self.users.partners  # partners, programmes, targets
         self.reviews = Reviews(db, clock, self.audit)  # partners: review of reports
         self.export_rows = ExportRows(db)  # workbook export: posyandu and the streams it reads
+        self.export_jobs = ExportJobs(db, clock)  # exports asked for in the chat, until delivered
 
     @classmethod
     async def open(

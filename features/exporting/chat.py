@@ -10,11 +10,9 @@ are answered with "no longer valid".
 
 from __future__ import annotations
 
+import html
 import logging
-import re
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -22,13 +20,13 @@ from conversations.kinds import FormKind
 from conversations.turn import Button, Keyboard, Turn
 from domain.callbacks import decode, encode
 from domain.clock import local_today
-from domain.models import User, Village
+from domain.models import Village
 from domain.periods import Period, period_range
 from domain.regions import within
-from domain.texts import t
-from exports import ExportTooLarge
-from features.exporting.service import EmptySelection, OutOfScope, export_workbook, scope_label
+from features.exporting import jobs
+from features.exporting.service import scope_label
 from features.exporting.source import exportable_villages
+from storage.export_jobs import ExportRequest
 from storage.reports import Session
 
 log = logging.getLogger(__name__)
@@ -253,58 +251,22 @@ async def _build(turn: Turn, choice: ExportChoice) -> None:
     elif area == ALL:
         label = await scope_label(turn.services, codes, turn.language)
     else:
-        label = _area_name(turn, villages, area)
+        label = html.unescape(_area_name(turn, villages, area))  # plain text, like scope_label's
     first, last = choice.periods or [str(Period.of(await turn.services.today_in(None)))] * 2
-    periods = [str(p) for p in period_range(Period.parse(first), Period.parse(last))]
-    await turn.chat.send(turn.t("export.building", area=label, first=_month(turn, first), last=_month(turn, last)))
-    turn.chat.start_task(
-        _deliver(turn, turn.account, turn.language, codes, periods, label, area), name=f"export:{turn.input.user_id}"
+    request = ExportRequest(
+        telegram_id=turn.input.user_id,
+        chat_id=turn.input.user_id,  # a private chat's id is its person's
+        language=turn.language,
+        area=area,
+        label=label,
+        villages=tuple(codes),
+        first_period=first,
+        last_period=last,
     )
-
-
-async def _deliver(
-    turn: Turn, account: User, language: str, codes: list[str], periods: list[str], label: str, area: str
-) -> None:
-    services = turn.services
-    months = {
-        "area": label,
-        "first": Period.parse(periods[0]).label(language),
-        "last": Period.parse(periods[-1]).label(language),
-    }
-
-    async def say(key: str, **params: str) -> None:
-        await turn.chat.send(t(language, key, **params))
-
-    with tempfile.TemporaryDirectory(prefix="lapordesa-send-") as folder:
-        name = f"lapordesa_{_slug(label or area)}_{periods[0]}_{periods[-1]}.xlsx"
-        try:
-            result = await export_workbook(services, account, periods, codes, Path(folder) / name, scope=label)
-        except EmptySelection:
-            await say("export.empty", **months)
-            return
-        except ExportTooLarge:
-            await say("export.too_large")
-            return
-        except OutOfScope:
-            await say("export.not_allowed")
-            return
-        except Exception:
-            log.exception("export failed")
-            await say("export.failed")
-            return
-        notes = []
-        if result.split:
-            notes.append(t(language, "export.split", count=len(result.files)))
-        if result.zipped:
-            notes.append(t(language, "export.zipped"))
-        caption = "\n\n".join([t(language, "export.caption", **months), *notes])
-        for index, file in enumerate(result.files):
-            await turn.chat.send_file(file, caption if index == 0 else None)
+    job = await jobs.record(turn.services, request)  # before anything is said: a crash from here on is resumed
+    await turn.chat.send(turn.t("export.building", area=label, first=_month(turn, first), last=_month(turn, last)))
+    turn.chat.start_task(jobs.deliver(turn.services, turn.chat, job, turn.account), name=f"export:{turn.input.user_id}")
 
 
 def _month(turn: Turn, period: str) -> str:
     return Period.parse(period).label(turn.language)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "rekap"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from domain.periods import Period
 from domain.texts import DEFAULT_LANGUAGE, LANGUAGES, catalogue
 from exports import EmptySelection, ExportError, ExportStats, build_workbook, fit_for_telegram
 from exports.model import Generator, Language, Selection
+from features.exporting import tempfiles
 from features.exporting.source import StorageExportSource, exportable_villages
 from runtime.services import Services
 from storage.files import make_private, private_dir
@@ -72,8 +72,8 @@ async def export_workbook(
     )
     source = await StorageExportSource.load(storage, services.forms, selection, codes, viewer=user)
     out_path = Path(out_path)
-    with tempfile.TemporaryDirectory(prefix="lapordesa-export-") as folder:
-        built = Path(folder) / out_path.name
+    with tempfiles.export_folder("export") as folder:  # removed whatever happens; a killed one at start
+        built = folder / out_path.name
         stats = await asyncio.to_thread(build_workbook, source, built)
         files = await asyncio.to_thread(fit_for_telegram, built, source) if fit else [built]
         private_dir(out_path.parent)  # workbooks hold personal data: 0600 files, new folders 0700

@@ -14,7 +14,7 @@ from domain.models import Village
 from domain.roles import REPORTERS, Role
 from domain.texts import Html, t
 from features.reminders import messages, planner
-from features.reminders.jobs import run_round
+from features.reminders.jobs import UNKNOWN_WAIT, RoundResult, run_round
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -119,16 +119,31 @@ async def send_round(update: Update, context: BotContext) -> None:
 
     async def go() -> None:
         result = await run_round(services, bot, villages=areas, manual=True)
-        text = t(lang, "reminder.round_done", sent=result.sent, skipped=result.skipped, failed=result.failed)
-        if result.retry:
-            text = Html(text + "\n" + t(lang, "reminder.round_retry", count=result.retry))
-        if result.quiet:
-            start, end = (f"{moment:%H.%M}" if lang == "id" else f"{moment:%H:%M}" for moment in result.quiet)
-            text = Html(text + "\n" + t(lang, "reminder.round_quiet", start=start, end=end))
-        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        await bot.send_message(chat_id, round_text(lang, result), parse_mode=ParseMode.HTML)
 
     # In the background: a long round must not hold up everybody else's updates.
     context.application.create_task(go(), update=update)
+
+
+def round_text(lang: str, result: RoundResult) -> Html:
+    """What a round did, as the coordinator is told: sent, postponed, failed and uncertain."""
+    text = t(
+        lang,
+        "reminder_round.done",
+        sent=result.sent,
+        skipped=result.skipped,
+        failed=result.failed,
+        unknown=result.unknown,
+    )
+    if result.retry:
+        text = Html(text + "\n" + t(lang, "reminder.round_retry", count=result.retry))
+    if result.unknown:
+        minutes = int(UNKNOWN_WAIT.total_seconds() // 60)
+        text = Html(text + "\n" + t(lang, "reminder_round.unknown", count=result.unknown, minutes=minutes))
+    if result.quiet:
+        start, end = (f"{moment:%H.%M}" if lang == "id" else f"{moment:%H:%M}" for moment in result.quiet)
+        text = Html(text + "\n" + t(lang, "reminder.round_quiet", start=start, end=end))
+    return text
 
 
 # -- reachable again ----------------------------------------------------------------------------

@@ -4,10 +4,16 @@ send, record the outcome. One repeating JobQueue job runs a round every
 coordinator's ``/pengingat kirim`` and ``python bot.py remind --now`` run the same round.
 
 Idempotency: a key is claimed (INSERT ... ON CONFLICT DO NOTHING, in a transaction) before
-sending and marked sent or failed after, so a restart, a second run of the same round or a
-second bot process never sends it twice. A claim left by a round that died is free again
-after a few minutes. At most one message per chat per round (Telegram allows about one a
-second per chat); the rest waits for the next round.
+sending and marked after, so a restart, a second run of the same round or a second bot process
+does not send it twice. Telegram takes no idempotency key, so two cases stay open: a send that
+timed out (it may have arrived: "unknown", never "failed") and a round killed between claim
+and mark. Each such key is sent once more (an unknown one after ``UNKNOWN_WAIT``, a dead
+round's claim after a few minutes) and never after a second such attempt: at most one extra
+copy after a crash or a timeout, none otherwise (storage/reminders.py keeps the count).
+A reminder is therefore sent exactly once here: the rate limiter, which retries timeouts of
+replies, never sees a timeout of a reminder (``_send_once``). Once a send's outcome is unknown,
+the rest of the round waits for the next one (Telegram is slow). At most one message per chat
+per round (Telegram allows about one a second per chat); the rest waits for the next round.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import time, timedelta
 
-from telegram import Bot
+import httpx
+from telegram import Bot, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, CallbackContext, Job
 
 from domain.texts import Html
@@ -32,6 +39,9 @@ from features.reminders.planner import Batch, DigestSchedule, Inputs, Plan
 from handlers.context import SERVICES_KEY
 from handlers.limits import BROADCAST
 from runtime.services import Services
+from storage.reminders import UNKNOWN_WAIT
+
+__all__ = ["UNKNOWN_WAIT", "RoundResult", "run_round", "schedule_reminders", "tick"]
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +56,21 @@ MAX_OWN_WAIT = 60.0
 @dataclass
 class RoundResult:
     sent: int = 0  # messages delivered
-    skipped: int = 0  # due but held back: busy, unreachable, claimed by another round, or flood-deferred
-    failed: int = 0  # errors (blocked, bad chat, network, flood limit after retries)
+    skipped: int = 0  # due but held back: busy, unreachable, claimed by another round, flood- or slow-deferred
+    failed: int = 0  # surely not delivered (blocked, bad chat, no connection, flood limit after retries)
     retry: int = 0  # of the failed: left in the sent-log to be tried again next round
+    unknown: int = 0  # sent, but Telegram did not answer in time: may have arrived; tried once more later
     quiet: tuple[time, time] | None = None  # the quiet hours, when they hold in every village of the round
 
     def __str__(self) -> str:
-        text = f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}"
+        text = f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}, unknown {self.unknown}"
         text += f" ({self.retry} will be retried)" if self.retry else ""
+        if self.unknown:
+            minutes = int(UNKNOWN_WAIT.total_seconds() // 60)
+            text += (
+                f"; unknown: Telegram did not answer in time, so they may have arrived; "
+                f"each is sent once more after {minutes} minutes"
+            )
         if self.quiet:
             start, end = (f"{moment:%H:%M}" for moment in self.quiet)
             text += f"; quiet hours ({start}-{end}) in every village: nothing is sent before {end}"
@@ -108,16 +125,17 @@ async def run_round(
     flooded = asyncio.Event()
     gate = asyncio.Semaphore(CONCURRENT_SENDS if retries == 0 else 1)
     forms_order = list(services.forms)
+    sender = _Sender(bot)
 
     async def deliver(batch: Batch) -> None:
         async with gate:
             if flooded.is_set():
-                result.skipped += 1  # Telegram asked to slow down: the next round sends it
+                result.skipped += 1  # Telegram asked to slow down, or is slow to answer: the next round sends it
                 return
-            await _deliver(services, bot, batch, owner, forms_order, result, flooded, retries)
+            await _deliver(services, sender, batch, owner, forms_order, result, flooded, retries)
 
     await asyncio.gather(*(deliver(b) for b in batches))
-    if result.sent or result.failed:
+    if result.sent or result.failed or result.unknown:
         log.info("reminder round: %s", result)
     return result
 
@@ -136,9 +154,80 @@ def _one_per_chat(plan: Plan) -> list[Batch]:
     return out
 
 
+class _Unsure(Exception):
+    """A send that may have reached Telegram without its answer arriving (a read or write timeout,
+    a connection dropped before the answer). Not a NetworkError, so that no retrying layer (the
+    rate limiter retries timeouts of replies) sends the message again."""
+
+    def __init__(self, cause: NetworkError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _may_have_arrived(exc: NetworkError) -> bool:
+    """Whether the request may have reached Telegram although no answer came. Not when no
+    connection was made or none was free (nothing was sent), nor when Telegram answered with an
+    error (a 5xx: it says it did not do it)."""
+    if isinstance(exc, BadRequest):
+        return False
+    cause = exc.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return False
+    return isinstance(cause, httpx.TransportError) or isinstance(exc, TimedOut)
+
+
+class _Sender:
+    """Sends a reminder exactly once per call. Through the bot's rate limiter, when it has one,
+    so it is paced as a broadcast and waits out flood limits (a 429 means it was not sent); but
+    the request itself is made by a plain Bot on the same connection pool, and a timeout leaves the
+    limiter as ``_Unsure``, so the limiter never sends the message a second time."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.limiter = getattr(bot, "rate_limiter", None)
+        self.plain = bot
+        if self.limiter is not None:
+            base, files = bot.base_url, bot.base_file_url
+            self.plain = Bot(
+                bot.token,
+                base_url=lambda _token: base,
+                base_file_url=lambda _token: files,
+                request=bot.request,
+                get_updates_request=bot.request,  # never used: nothing is fetched with it
+            )
+
+    async def send(self, chat_id: int, text: str, markup: object) -> Message:
+        async def post(*_args: object, **_kwargs: object) -> Message:
+            try:
+                return await self.plain.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,  # type: ignore[arg-type]
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except NetworkError as exc:
+                if _may_have_arrived(exc):
+                    raise _Unsure(exc) from exc
+                raise
+
+        if self.limiter is None:
+            return await post()
+        sent = await self.limiter.process_request(
+            callback=post,  # type: ignore[arg-type]
+            args=(),
+            kwargs={},
+            endpoint="sendMessage",
+            data={"chat_id": chat_id},
+            rate_limit_args=BROADCAST,
+        )
+        assert isinstance(sent, Message)
+        return sent
+
+
 async def _deliver(
     services: Services,
-    bot: Bot,
+    sender: _Sender,
     batch: Batch,
     owner: str,
     forms_order: list[str],
@@ -154,10 +243,14 @@ async def _deliver(
         return
     items = [m for m in batch.messages if m.key in keys]
     text, markup = _render(items, forms_order)
-    paced = {"rate_limit_args": BROADCAST} if _limited(bot) else {}
     for attempt in range(retries + 1):
         try:
-            sent = await bot.send_message(user_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **paced)
+            sent = await sender.send(user_id, text, markup)
+        except _Unsure as exc:
+            log.warning("%s: Telegram did not answer in time (%s); it may have arrived", kind, exc.cause)
+            await log_.mark_unknown(keys, owner, f"{type(exc.cause).__name__}: {exc.cause}")
+            flooded.set()  # Telegram is slow: the rest of the round waits for the next one
+            result.unknown += 1
         except RetryAfter as exc:
             wait = _seconds(exc)
             if attempt < retries and wait <= MAX_OWN_WAIT:
@@ -177,7 +270,7 @@ async def _deliver(
             log.error("%s could not be sent: %s", kind, exc.message)
             await log_.mark_failed(keys, owner, f"BadRequest: {exc.message}")
             result.failed += 1
-        except TelegramError as exc:  # network errors, timeouts, 5xx
+        except TelegramError as exc:  # no connection, an error answer (5xx): surely not delivered
             log.warning("%s not sent (%s); the next round tries again", kind, exc)
             await log_.release(keys, owner, f"{type(exc).__name__}: {exc}")
             result.failed += 1
