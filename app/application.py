@@ -117,7 +117,7 @@ def add_handlers(application: Application) -> None:
 
 async def serve(settings: Settings) -> None:
     """Run the bot with long polling until SIGINT/SIGTERM; storage opens first, closes last."""
-    services = await open_services(settings)
+    services = await open_services(settings, serving=True)  # DATA_KEY where the forms or the data need it
     try:
         application = build_application(services)
         stop = asyncio.Event()

@@ -10,7 +10,9 @@ closes its cursor. A stream iterated on the loop itself raises RuntimeError: wai
 loop on the loop would never return.
 
 Rows come out as the small dataclasses below, values decoded, times as datetimes; turning them
-into a workbook's model is the exporting feature's business.
+into a workbook's model is the exporting feature's business. Sensitive answers (stored
+encrypted, see storage/reports.py) are never part of a workbook, so they are left out here:
+an export neither decrypts them nor needs DATA_KEY.
 """
 
 from __future__ import annotations
@@ -151,7 +153,9 @@ class ExportStreams:
                     revision=first["revision"],
                     submitted_at=from_iso(first["submitted_at"]),
                     submitted_role=first["submitted_role"],
-                    values={a["question_id"]: _decode(a["value"]) for a in answers},
+                    values={
+                        a["question_id"]: _decode(a["value"]) for a in answers if not isinstance(a["value"], bytes)
+                    },
                     confirmed={
                         a["question_id"]: tuple(json.loads(a["confirmed_rules"]))
                         for a in answers

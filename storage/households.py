@@ -22,13 +22,21 @@ from domain.formflow import changed_answers
 from domain.households import KK_QUESTION, LOCATION_KEY, NAME_QUESTION, PAGE_SIZE, Status, search_names
 from domain.models import User
 from storage.audit import Audit
-from storage.crypto import DataCipher, DataKeyError
+from storage.crypto import DataCipher, DataKeyError, place
 from storage.db import Database, inserted_id
 from storage.reports import Session, _write_session
 
-FINGERPRINT_KEY = "data_key_fingerprint"
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_DRAFT, _IDENTITY = b"household_draft_answers", b"household_versions"
+
+
+def draft_place(draft_id: int, question_id: str) -> bytes:
+    """Where a household draft's answer belongs (its associated data)."""
+    return place("household_draft_answers", draft_id, field=question_id)
+
+
+def identity_place(household_id: int, version: int) -> bytes:
+    """Where a household version's identity data belongs (its associated data)."""
+    return place("household_versions", household_id, version, field="identity")
 
 
 @dataclass(frozen=True)
@@ -103,15 +111,6 @@ class Households:
     def enabled(self) -> bool:
         return self._cipher is not None
 
-    async def check_key(self) -> None:
-        """Refuse a key that differs from the one the stored data was written with."""
-        stored = await self.db.fetchval("SELECT value FROM meta WHERE key = ?", (FINGERPRINT_KEY,))
-        if stored is not None and stored != self.cipher.fingerprint:
-            raise DataKeyError(
-                "DATA_KEY differs from the key the household data was stored with; "
-                "see docs/PRIVACY.md (rotating the key)"
-            )
-
     # -- drafts ---------------------------------------------------------------------------
     async def open_draft(self, telegram_id: int, village_code: str, household: Household | None) -> HouseholdDraft:
         """A fresh draft (any earlier one of this person is dropped), prefilled from the household."""
@@ -133,9 +132,10 @@ class Households:
                     now,
                 ),
             )
+            draft_id = inserted_id(cursor)
             await conn.executemany(
                 "INSERT INTO household_draft_answers (draft_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)",
-                [(cursor.lastrowid, q, self.cipher.encrypt(v, _DRAFT), now) for q, v in prefill.items()],
+                [(draft_id, q, self.cipher.encrypt(v, draft_place(draft_id, q)), now) for q, v in prefill.items()],
             )
         draft = await self.draft_of(telegram_id)
         assert draft is not None  # just written
@@ -155,7 +155,10 @@ class Households:
             village_code=row["village_code"],
             household_id=row["household_id"],
             base_version=row["base_version"],
-            answers={a["question_id"]: self.cipher.decrypt(a["value"], _DRAFT) for a in answers},
+            answers={
+                a["question_id"]: self.cipher.decrypt(a["value"], draft_place(row["id"], a["question_id"]))
+                for a in answers
+            },
             confirmed={
                 a["question_id"]: json.loads(a["confirmed_rules"]) for a in answers if a["confirmed_rules"] != "[]"
             },
@@ -179,7 +182,13 @@ class Households:
                 "INSERT INTO household_draft_answers (draft_id, question_id, value, confirmed_rules, answered_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (draft_id, question_id) DO UPDATE SET value = excluded.value, "
                 "confirmed_rules = excluded.confirmed_rules, answered_at = excluded.answered_at",
-                (draft_id, question_id, self.cipher.encrypt(value, _DRAFT), json.dumps(list(confirmed)), now),
+                (
+                    draft_id,
+                    question_id,
+                    self.cipher.encrypt(value, draft_place(draft_id, question_id)),
+                    json.dumps(list(confirmed)),
+                    now,
+                ),
             )
             await conn.executemany(
                 "DELETE FROM household_draft_answers WHERE draft_id = ? AND question_id = ?",
@@ -187,7 +196,7 @@ class Households:
             )
             await conn.execute("UPDATE household_drafts SET updated_at = ? WHERE id = ?", (now, draft_id))
             if session is not None:
-                await _write_session(conn, session, now)
+                await _write_session(conn, session, now, self.cipher)
 
     async def discard_draft(self, telegram_id: int) -> None:
         await self.db.execute("DELETE FROM household_drafts WHERE telegram_id = ?", (telegram_id,))
@@ -241,7 +250,7 @@ class Households:
             "SELECT answers, identity FROM household_versions WHERE household_id = ? AND version = ?",
             (household_id, version),
         )
-        return self._answers(row)[0] if row else {}
+        return self._answers(row, household_id, version)[0] if row else {}
 
     async def history(self, village_codes: Collection[str]) -> list[dict[str, Any]]:
         """Every version's non-sensitive answers (no decryption) for the villages, for indicators:
@@ -255,7 +264,7 @@ class Households:
         return [dict(r) | {"answers": json.loads(r["answers"])} for r in rows]
 
     def _household(self, row: sqlite3.Row) -> Household:
-        answers, location = self._answers(row)
+        answers, location = self._answers(row, row["id"], row["latest_version"])
         return Household(
             id=row["id"],
             village_code=row["village_code"],
@@ -270,8 +279,11 @@ class Households:
             saved_by=row["saved_by"],
         )
 
-    def _answers(self, row: sqlite3.Row) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        identity = self.cipher.decrypt(row["identity"], _IDENTITY)
+    def _answers(
+        self, row: sqlite3.Row, household_id: int, version: int
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The answers and position of a version (a row with its answers and identity)."""
+        identity = self.cipher.decrypt(row["identity"], identity_place(household_id, version))
         location = identity.pop(LOCATION_KEY, None)
         return {**json.loads(row["answers"]), **identity}, location
 
@@ -297,7 +309,7 @@ class Households:
                 current, version, status, old_location = {}, 0, Status.ACTIVE, None
             else:
                 row = await _existing(conn, _CURRENT + " WHERE h.id = ?", (draft.household_id,))
-                current, old_location = self._answers(row)
+                current, old_location = self._answers(row, draft.household_id, row["latest_version"])
                 version, status = row["latest_version"], Status(row["status"])
                 if draft.base_version != version:
                     base = await _existing(
@@ -305,7 +317,8 @@ class Households:
                         "SELECT answers, identity FROM household_versions WHERE household_id = ? AND version = ?",
                         (draft.household_id, draft.base_version),
                     )
-                    mine = changed_answers(self._answers(base)[0], answers)
+                    assert draft.base_version is not None  # a draft of a household starts from a version
+                    mine = changed_answers(self._answers(base, draft.household_id, draft.base_version)[0], answers)
                     answers = {
                         k: v
                         for k, v in {**current, **{k: n for k, (_, n) in mine.items()}}.items()
@@ -350,7 +363,6 @@ class Households:
                 version=version + 1,
                 changed=changed,
             )
-            await _remember_key(conn, self.cipher)
         return Saved(household_id, pseudonym, version + 1, changed)
 
     async def set_status(
@@ -377,7 +389,10 @@ class Households:
                     version,
                     status.value,
                     row["answers"],
-                    row["identity"],
+                    self.cipher.encrypt(  # bound to its new version: copied as it was, it would not open
+                        self.cipher.decrypt(row["identity"], identity_place(household_id, row["latest_version"])),
+                        identity_place(household_id, version),
+                    ),
                     iso(self.clock.now()),
                     user.telegram_id,
                     user.role.value,
@@ -424,7 +439,7 @@ class Households:
                 version,
                 status.value,
                 json.dumps(public, ensure_ascii=False),
-                self.cipher.encrypt(identity, _IDENTITY),
+                self.cipher.encrypt(identity, identity_place(household_id, version)),
                 json.dumps(changed),
                 iso(self.clock.now()),
                 user.telegram_id,
@@ -464,52 +479,12 @@ class Households:
                 )
             return bool(cursor.rowcount)
 
-    async def rekey(self, old: DataCipher) -> int:
-        """Re-encrypt every identity and draft answer and recompute the KK hashes with this
-        storage's key, all in one transaction; returns the number of households."""
-        new = self.cipher
-        async with self.db.transaction() as conn:
-            rows = await (await conn.execute("SELECT id, identity FROM household_versions")).fetchall()
-            await conn.executemany(
-                "UPDATE household_versions SET identity = ? WHERE id = ?",
-                [(new.encrypt(old.decrypt(r["identity"], _IDENTITY), _IDENTITY), r["id"]) for r in rows],
-            )
-            rows = await (
-                await conn.execute("SELECT draft_id, question_id, value FROM household_draft_answers")
-            ).fetchall()
-            await conn.executemany(
-                "UPDATE household_draft_answers SET value = ? WHERE draft_id = ? AND question_id = ?",
-                [(new.encrypt(old.decrypt(r["value"], _DRAFT), _DRAFT), r["draft_id"], r["question_id"]) for r in rows],
-            )
-            rows = list(
-                await (
-                    await conn.execute(
-                        "SELECT h.id, v.identity FROM households h JOIN household_versions v ON v.household_id = h.id "
-                        "AND v.version = h.latest_version"
-                    )
-                ).fetchall()
-            )
-            await conn.executemany(
-                "UPDATE households SET kk_hash = ? WHERE id = ?",
-                [(new.lookup_hash(new.decrypt(r["identity"], _IDENTITY)[KK_QUESTION]), r["id"]) for r in rows],
-            )
-            await _remember_key(conn, new)
-            await self.audit.record(conn, "households.rekey", households=len(rows))
-        return len(rows)
-
 
 _CURRENT = (
     "SELECT h.id, h.village_code, h.pseudonym, h.status, h.latest_version, h.rt, h.rw, v.answers, "
     "v.identity, v.saved_at, v.saved_by FROM households h JOIN household_versions v "
     "ON v.household_id = h.id AND v.version = h.latest_version"
 )
-
-
-async def _remember_key(conn: aiosqlite.Connection, cipher: DataCipher) -> None:
-    await conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (FINGERPRINT_KEY, cipher.fingerprint),
-    )
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> sqlite3.Row | None:

@@ -3,6 +3,7 @@ every revision kept. A submission is one transaction: either the old state or th
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from domain.formflow import changed_answers
 from domain.models import Posyandu, User
 from storage.areas import PosyanduNotFound
 from storage.audit import Audit
-from storage.db import Database
+from storage.crypto import DataCipher, DataKeyError, place
+from storage.db import Database, inserted_id
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,64 @@ class AlreadySubmitted(Exception):
 
 
 class Reports:
-    def __init__(self, db: Database, clock: Clock, audit: Audit):
-        self.db, self.clock, self.audit = db, clock, audit
+    """Answers to questions in :attr:`sensitive` (the forms' ``sensitive: true`` ones) are stored
+    only encrypted, bound to their row and question; so is a session's pending state whenever
+    there is a key (it may hold an answer waiting for "yes, correct"). See docs/PRIVACY.md."""
+
+    def __init__(self, db: Database, clock: Clock, audit: Audit, cipher: DataCipher | None = None):
+        self.db, self.clock, self.audit, self.cipher = db, clock, audit, cipher
+        self.sensitive: frozenset[str] = frozenset()  # question ids (unique across forms)
+
+    # -- values at rest -------------------------------------------------------------------
+    def _sealer(self, question_id: str) -> DataCipher:
+        if self.cipher is None:
+            raise DataKeyError(f"{question_id} is a sensitive question: it is stored encrypted and DATA_KEY is not set")
+        return self.cipher
+
+    def _store(self, table: str, row_id: int, question_id: str, value: Any) -> str | bytes | None:
+        """What goes into ``table``'s value column: JSON, or for a sensitive answer ciphertext."""
+        if value is None:
+            return None
+        if question_id in self.sensitive:
+            return self._sealer(question_id).encrypt(value, place(table, row_id, field=question_id))
+        return json.dumps(value, ensure_ascii=False)
+
+    def _load(self, table: str, row_id: int, question_id: str, stored: str | bytes | None) -> Any:
+        if stored is None:
+            return None
+        if isinstance(stored, bytes):
+            return self._sealer(question_id).decrypt(stored, place(table, row_id, field=question_id))
+        return json.loads(stored)
+
+    def _loaded_pairs(self, json_rows: str) -> dict[str, Any]:
+        """The values of ``_LATEST_VALUES``: [question, JSON value, hex ciphertext, revision id]."""
+        return {
+            question: self._load("report_values", revision_id, question, bytes.fromhex(sealed) if sealed else value)
+            for question, value, sealed, revision_id in json.loads(json_rows)
+        }
+
+    def _changes(self, report_id: int, revision: int, changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+        """A revision's changes as stored: a sensitive question's old and new value encrypted."""
+        stored: dict[str, Any] = {}
+        for question, pair in changes.items():
+            if question in self.sensitive:
+                blob = self._sealer(question).encrypt(
+                    list(pair), place("report_revisions", report_id, revision, field=question)
+                )
+                stored[question] = {"sealed": base64.b64encode(blob).decode("ascii")}
+            else:
+                stored[question] = list(pair)
+        return stored
+
+    def _unsealed_changes(self, report_id: int, revision: int, stored: dict[str, Any]) -> dict[str, Any]:
+        return {
+            question: self._sealer(question).decrypt(
+                base64.b64decode(pair["sealed"]), place("report_revisions", report_id, revision, field=question)
+            )
+            if isinstance(pair, dict)
+            else pair
+            for question, pair in stored.items()
+        }
 
     # -- drafts ---------------------------------------------------------------------------
     async def open_draft(
@@ -95,9 +153,10 @@ class Reports:
                 (form_id, posyandu_id, period, telegram_id, now, now),
             )
             if cursor.rowcount and prefill:
+                draft_id = inserted_id(cursor)
                 await conn.executemany(
                     "INSERT INTO draft_answers (draft_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)",
-                    [(cursor.lastrowid, q, _encode(v), now) for q, v in prefill.items()],
+                    [(draft_id, q, self._store("draft_answers", draft_id, q, v), now) for q, v in prefill.items()],
                 )
         draft_id = await self.db.fetchval(
             "SELECT id FROM drafts WHERE form_id = ? AND posyandu_id = ? AND period = ? AND telegram_id = ?",
@@ -108,8 +167,9 @@ class Reports:
         return draft
 
     async def draft(self, draft_id: int) -> Draft | None:
-        row = await self.db.fetchone(  # the draft and its answers in one read: [question, value, rules]
-            "SELECT d.*, (SELECT json_group_array(json_array(a.question_id, a.value, a.confirmed_rules)) "
+        row = await self.db.fetchone(  # the draft and its answers in one read: [question, value, rules, sealed]
+            f"SELECT d.*, (SELECT json_group_array(json_array(a.question_id, {_JSON_VALUE.format('a.value')}, "
+            f"a.confirmed_rules, {_SEALED_VALUE.format('a.value')})) "
             "FROM draft_answers a WHERE a.draft_id = d.id) AS answers FROM drafts d WHERE d.id = ?",
             (draft_id,),
         )
@@ -123,8 +183,11 @@ class Reports:
             period=row["period"],
             telegram_id=row["telegram_id"],
             updated_at=from_iso(row["updated_at"]),
-            answers={question: _decode(value) for question, value, _ in answers},
-            confirmed={question: json.loads(rules) for question, _, rules in answers if rules != "[]"},
+            answers={
+                question: self._load("draft_answers", draft_id, question, bytes.fromhex(sealed) if sealed else value)
+                for question, value, _, sealed in answers
+            },
+            confirmed={question: json.loads(rules) for question, _, rules, _ in answers if rules != "[]"},
         )
 
     async def drafts_of(self, telegram_id: int) -> list[Draft]:
@@ -152,14 +215,20 @@ class Reports:
                 "INSERT INTO draft_answers (draft_id, question_id, value, confirmed_rules, answered_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (draft_id, question_id) DO UPDATE SET value = excluded.value, "
                 "confirmed_rules = excluded.confirmed_rules, answered_at = excluded.answered_at",
-                (draft_id, question_id, _encode(value), json.dumps(list(confirmed)), now),
+                (
+                    draft_id,
+                    question_id,
+                    self._store("draft_answers", draft_id, question_id, value),
+                    json.dumps(list(confirmed)),
+                    now,
+                ),
             )
             if removed:
                 await conn.executemany(
                     "DELETE FROM draft_answers WHERE draft_id = ? AND question_id = ?", [(draft_id, q) for q in removed]
                 )
             if session is not None:  # (the draft's updated_at follows its answers: migration 0007)
-                await _write_session(conn, session, now)
+                await _write_session(conn, session, now, self.cipher)
 
     async def discard_draft(self, draft_id: int) -> None:
         await self.db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
@@ -176,14 +245,14 @@ class Reports:
             cursor=row["cursor"],
             mode=row["mode"],
             wrong_tries=row["wrong_tries"],
-            pending=json.loads(row["pending"]),
+            pending=_pending(row["telegram_id"], row["pending"], self.cipher),
             nonce=row["nonce"],
             updated_at=from_iso(row["updated_at"]),
         )
 
     async def save_session(self, session: Session) -> None:
         async with self.db.transaction() as conn:
-            await _write_session(conn, session, iso(self.clock.now()))
+            await _write_session(conn, session, iso(self.clock.now()), self.cipher)
 
     async def end_session(self, telegram_id: int) -> None:
         await self.db.execute("DELETE FROM sessions WHERE telegram_id = ?", (telegram_id,))
@@ -211,7 +280,7 @@ class Reports:
                     (draft.form_id, draft.posyandu_id, draft.period),
                 )
             ).fetchone()
-            old = await _values(conn, report["id"], report["latest_revision"]) if report else {}
+            old = await self._values(conn, report["id"], report["latest_revision"]) if report else {}
             if report is None:
                 cursor = await conn.execute(
                     "INSERT INTO reports (form_id, posyandu_id, village_code, period, latest_revision, "
@@ -234,12 +303,21 @@ class Reports:
                     user.telegram_id,
                     user.role.value,
                     update_id,
-                    json.dumps({k: list(v) for k, v in changes.items()}) if revision > 1 else "{}",
+                    json.dumps(self._changes(report_id, revision, changes)) if revision > 1 else "{}",
                 ),
             )
+            revision_id = inserted_id(cursor)
             await conn.executemany(
                 "INSERT INTO report_values (revision_id, question_id, value, confirmed_rules) VALUES (?, ?, ?, ?)",
-                [(cursor.lastrowid, q, _encode(v), json.dumps(draft.confirmed.get(q, []))) for q, v in answers.items()],
+                [
+                    (
+                        revision_id,
+                        q,
+                        self._store("report_values", revision_id, q, v),
+                        json.dumps(draft.confirmed.get(q, [])),
+                    )
+                    for q, v in answers.items()
+                ],
             )
             await conn.execute("DELETE FROM drafts WHERE id = ?", (draft.id,))
             await conn.execute("DELETE FROM sessions WHERE telegram_id = ?", (user.telegram_id,))
@@ -260,7 +338,7 @@ class Reports:
             "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ?",
             (form_id, posyandu_id, period),
         )
-        return None if row is None else _answers(row["answers"])
+        return None if row is None else self._loaded_pairs(row["answers"])
 
     async def posyandu_with_latest(
         self, form_id: str, posyandu_id: int, period: str
@@ -275,7 +353,7 @@ class Reports:
         if row is None:
             raise PosyanduNotFound(posyandu_id)
         place = Posyandu(id=row["id"], village_code=row["village_code"], name=row["name"], active=row["active"])
-        return place, None if row["answers"] is None else _answers(row["answers"])
+        return place, None if row["answers"] is None else self._loaded_pairs(row["answers"])
 
     async def info(self, form_id: str, posyandu_id: int, period: str) -> ReportInfo | None:
         row = await self.db.fetchone(
@@ -297,12 +375,16 @@ class Reports:
 
     async def revisions(self, form_id: str, posyandu_id: int, period: str) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(
-            "SELECT v.revision, v.submitted_at, v.submitted_by, v.submitted_role, v.changes "
+            "SELECT v.report_id, v.revision, v.submitted_at, v.submitted_by, v.submitted_role, v.changes "
             "FROM report_revisions v JOIN reports r ON r.id = v.report_id "
             "WHERE r.form_id = ? AND r.posyandu_id = ? AND r.period = ? ORDER BY v.revision",
             (form_id, posyandu_id, period),
         )
-        return [dict(r) | {"changes": json.loads(r["changes"])} for r in rows]
+        return [
+            {k: r[k] for k in ("revision", "submitted_at", "submitted_by", "submitted_role")}
+            | {"changes": self._unsealed_changes(r["report_id"], r["revision"], json.loads(r["changes"]))}
+            for r in rows
+        ]
 
     async def submitted_by_update(self, update_id: int) -> SubmittedBy | None:
         row = await self.db.fetchone(
@@ -318,7 +400,10 @@ class Reports:
             row["posyandu_id"],
             row["period"],
             row["revision"],
-            {r["question_id"]: _decode(r["value"]) for r in values},
+            {
+                r["question_id"]: self._load("report_values", r["revision_id"], r["question_id"], r["value"])
+                for r in values
+            },
         )
 
     async def submitted_keys(self, period: str) -> set[tuple[str, int]]:
@@ -360,8 +445,31 @@ class Reports:
         )
         return [r["period"] for r in rows]
 
+    async def _values(self, conn: aiosqlite.Connection, report_id: int, revision: int) -> dict[str, Any]:
+        rows = await (await conn.execute(_VALUES_SQL, (report_id, revision))).fetchall()
+        return {
+            r["question_id"]: self._load("report_values", r["revision_id"], r["question_id"], r["value"]) for r in rows
+        }
 
-async def _write_session(conn: aiosqlite.Connection, session: Session, now: str) -> None:
+
+def _pending(telegram_id: int, stored: str | bytes, cipher: DataCipher | None) -> dict[str, Any]:
+    if isinstance(stored, bytes):
+        if cipher is None:
+            raise DataKeyError("a session's state is stored encrypted and DATA_KEY is not set")
+        pending: dict[str, Any] = cipher.decrypt(stored, place("sessions", telegram_id, field="pending"))
+        return pending
+    loaded: dict[str, Any] = json.loads(stored)
+    return loaded
+
+
+async def _write_session(conn: aiosqlite.Connection, session: Session, now: str, cipher: DataCipher | None) -> None:
+    """A session row; with a key its pending state is encrypted (it may hold an answer waiting
+    for "yes, correct", say a KK number from another regency)."""
+    pending: str | bytes = (
+        json.dumps(session.pending)
+        if cipher is None
+        else cipher.encrypt(session.pending, place("sessions", session.telegram_id, field="pending"))
+    )
     await conn.execute(
         "INSERT INTO sessions (telegram_id, kind, draft_id, household_id, cursor, mode, wrong_tries, pending, "
         "nonce, updated_at) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET "
@@ -375,42 +483,30 @@ async def _write_session(conn: aiosqlite.Connection, session: Session, now: str)
             session.cursor,
             session.mode,
             session.wrong_tries,
-            json.dumps(session.pending),
+            pending,
             session.nonce,
             now,
         ),
     )
 
 
-# The latest revision's values of report ``r``, as a JSON array of [question, value].
+# A value column inside SQLite's JSON: the JSON text (NULL for ciphertext, which JSON cannot
+# hold) and the ciphertext as hex (NULL for JSON).
+_JSON_VALUE = "CASE WHEN typeof({0}) = 'blob' THEN NULL ELSE {0} END"
+_SEALED_VALUE = "CASE WHEN typeof({0}) = 'blob' THEN hex({0}) END"
+# The latest revision's values of report ``r``: a JSON array of [question, value, sealed, revision id].
 _LATEST_VALUES = (
-    "(SELECT json_group_array(json_array(rv.question_id, rv.value)) FROM report_values rv "
+    f"(SELECT json_group_array(json_array(rv.question_id, {_JSON_VALUE.format('rv.value')}, "
+    f"{_SEALED_VALUE.format('rv.value')}, rv.revision_id)) FROM report_values rv "
     "JOIN report_revisions v ON v.id = rv.revision_id "
     "WHERE v.report_id = r.id AND v.revision = r.latest_revision)"
 )
 _VALUES_SQL = (
-    "SELECT question_id, value FROM report_values WHERE revision_id = "
+    "SELECT revision_id, question_id, value FROM report_values WHERE revision_id = "
     "(SELECT id FROM report_revisions WHERE report_id = ? AND revision = ?)"
 )
-
-
-async def _values(conn: aiosqlite.Connection, report_id: int, revision: int) -> dict[str, Any]:
-    rows = await (await conn.execute(_VALUES_SQL, (report_id, revision))).fetchall()
-    return {r["question_id"]: _decode(r["value"]) for r in rows}
 
 
 async def _fetchval(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> Any:
     row = await (await conn.execute(sql, params)).fetchone()
     return None if row is None else row[0]
-
-
-def _encode(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _answers(json_pairs: str) -> dict[str, Any]:
-    return {question: _decode(value) for question, value in json.loads(json_pairs)}
-
-
-def _decode(text: str | None) -> Any:
-    return None if text is None else json.loads(text)

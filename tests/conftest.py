@@ -3,9 +3,14 @@ import time
 
 import pytest
 
+import storage.crypto
 from devtools.localbotapi import LocalBotApi
 from storage import Storage
 from tests.support.harness import make_settings, new_clock, running_bot, seed
+
+# scrypt's cost for the databases the tests make (N = 2**10, 1 MiB: about a millisecond), not the
+# product's (storage.crypto.DEFAULT_COST, about a third of a second); a database keeps its own.
+storage.crypto.DEFAULT_COST = (10, 8, 1)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from devtools.localbotapi import LocalBotApi
+from storage.crypto import new_key
 
 REPO = Path(__file__).resolve().parents[2]
 BOT = REPO / "bot.py"
@@ -52,6 +53,7 @@ class LocalBot:
         self.ready_line = ready_line
         self.log_path = folder / log_name
         self.process: subprocess.Popen | None = None
+        self.data_key = new_key()  # the shipped forms have sensitive questions: the bot needs a key
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith(_SETTINGS_PREFIXES)}
@@ -60,6 +62,7 @@ class LocalBot:
             TELEGRAM_API_BASE_URL=self.server.base_url,
             TELEGRAM_API_FILE_URL=self.server.base_file_url,
             DATABASE_PATH=str(self.database),
+            DATA_KEY=self.data_key,
             BACKUP_DIR=str(self.folder / "backups"),
             PERSISTENCE_INTERVAL="1",
             LOG_LEVEL="INFO",

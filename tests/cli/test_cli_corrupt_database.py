@@ -4,6 +4,7 @@ import pytest
 
 from storage import Storage
 from tests.support.harness import TOKEN, seed
+from tests.support.households import KEY
 from tests.support.process import run_cli
 
 
@@ -30,6 +31,7 @@ async def test_run_refuses_a_damaged_database_and_points_to_restore(tmp_path, cl
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "DATABASE_PATH": database,
+        "DATA_KEY": KEY,  # the shipped forms have sensitive questions
         "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
     }  # never reached
     result = run_cli(["run"], env, cwd=tmp_path, check=False, timeout=30)

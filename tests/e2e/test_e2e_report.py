@@ -26,6 +26,7 @@ from tests.e2e.conftest import (
     transcript,
     wait_until,
 )
+from tests.support.households import KEY
 
 SITI = 1001
 
@@ -322,7 +323,7 @@ def test_kirim_delivered_again_after_the_receipt_was_lost_tells_the_person(world
 
 # -- (d) the real forms ---------------------------------------------------------------------------
 def test_real_forms_kader_reaches_the_first_question_of_posyandu_bulanan(world, make_bot, server):
-    make_bot(FORMS_DIR=None)  # unset: the default, the project's own forms/
+    make_bot(FORMS_DIR=None, DATA_KEY=KEY)  # the project's own forms/, whose KIA form has sensitive questions
     wulan = server.user(1002, "Wulan")
     register(wulan, world.codes[1])
     choose = open_report(wulan, first_question="Berapa jumlah balita di wilayah posyandu (S)?")

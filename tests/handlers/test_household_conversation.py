@@ -377,13 +377,62 @@ async def test_the_database_files_hold_no_identity_in_clear_text(hbot, server, h
     await answer(siti, "3204121503180023", "NIK kepala keluarga")
     await answer(siti, "3204124101900002", "nama kepala keluarga")
     await answer(siti, "Wulandari Kusuma", "jenis kelamin")
+    ani = await register(server, hstorage, 1002, Role.BIDAN)  # a KK from another regency waits for "yes"
+    await open_menu(ani)
+    ani.press("➕ Tambah keluarga baru")
+    await said(ani, "setuju")
+    ani.press("Ya")
+    await said(ani, "nomor Kartu Keluarga")
+    await answer(ani, OTHER_REGENCY_KK, "kabupaten/kota lain")
+    assert (await hstorage.reports.session(1002)).pending["value"] == OTHER_REGENCY_KK  # read back decrypted
+    notes = await death_notes(hstorage, 1002)  # the maternal and infant death notes of a KIA report
+    backup = Path(settings.backup_dir) / "copy.sqlite3"
+    await hstorage.db.backup_to(backup)
     path = Path(settings.database_path)
     stored = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     assert len(stored) > 10_000
-    for secret in (KK, NIK, NAME, "3204121503180023", "3204124101900002", "Wulandari Kusuma"):
-        for encoding in ("utf-8", "utf-16-le"):
-            assert secret.encode(encoding) not in stored, secret
-    assert b"Krajan" in stored  # non-sensitive answers are stored in clear (the check can see text)
+    for where, content in (("database and WAL", stored), ("backup", backup.read_bytes())):
+        for secret in (KK, NIK, NAME, "3204121503180023", "3204124101900002", "Wulandari Kusuma", OTHER_REGENCY_KK):
+            for encoding in ("utf-8", "utf-16-le"):
+                assert secret.encode(encoding) not in content, (where, secret)
+        for note in notes:
+            for encoding in ("utf-8", "utf-16-le"):
+                assert note.encode(encoding) not in content, (where, note)
+        assert b"Krajan" in content  # non-sensitive answers are stored in clear (the check can see text)
+
+
+OTHER_REGENCY_KK = "3273011503180009"  # Kota Bandung, the village is in Kabupaten Bandung
+NOTES = {
+    "kematian_ibu_catatan": "umur 31, 12 November, di rumah, perdarahan setelah bersalin",
+    "kematian_bayi_catatan": "umur 3 hari, 14 November, di Puskesmas, lahir kurang bulan",
+}
+
+
+async def death_notes(storage, bidan_id):
+    """A KIA report with both death notes (sent, revised with a changed note) and a draft of the
+    next month with a note typed: every place a note is stored. Returns the notes' texts."""
+    posyandu = (await storage.areas.posyandu_in(VILLAGE))[0]
+    bidan = await storage.users.get(bidan_id)
+    answers = {"kematian_ibu": 1, "kematian_bayi": 1, **NOTES}
+    draft = await storage.reports.open_draft("kia_bulanan", posyandu.id, "2026-10", bidan_id)
+    for question, value in answers.items():
+        await storage.reports.save_answer(draft.id, question, value)
+    draft = await storage.reports.draft(draft.id)
+    assert draft.answers == answers  # read back decrypted
+    await storage.reports.submit(draft, bidan, VILLAGE, answers)
+    revised = {**answers, "kematian_bayi_catatan": "umur 3 hari, 14 November, di RSUD, infeksi tali pusat"}
+    draft = await storage.reports.open_draft("kia_bulanan", posyandu.id, "2026-10", bidan_id, prefill=revised)
+    submitted = await storage.reports.submit(draft, bidan, VILLAGE, revised, update_id=777)
+    assert submitted.changes == {
+        "kematian_bayi_catatan": (NOTES["kematian_bayi_catatan"], revised["kematian_bayi_catatan"])
+    }
+    assert await storage.reports.latest("kia_bulanan", posyandu.id, "2026-10") == revised
+    assert (await storage.reports.submitted_by_update(777)).answers == revised  # the receipt's values
+    [_, second] = await storage.reports.revisions("kia_bulanan", posyandu.id, "2026-10")
+    assert second["changes"] == {k: list(v) for k, v in submitted.changes.items()}
+    draft = await storage.reports.open_draft("kia_bulanan", posyandu.id, "2026-11", bidan_id)
+    await storage.reports.save_answer(draft.id, "kematian_ibu_catatan", "umur 25, 20 November, di jalan, eklampsia")
+    return [*NOTES.values(), revised["kematian_bayi_catatan"], "umur 25, 20 November, di jalan, eklampsia"]
 
 
 @pytest.mark.parametrize("action", ["o", "ed", "st", "sy", "pg"])

@@ -12,7 +12,6 @@ from domain.roles import Role
 from exports.model import IndicatorKind
 from features.exporting.source import load_household_part
 from storage import DataKeyError, Storage
-from storage.crypto import DataCipher
 from tests.support.harness import seed
 from tests.support.households import KEY, KK, NAME, VILLAGE, full_answers, household_form, store_household
 
@@ -21,7 +20,7 @@ async def cli(args):
     return await asyncio.to_thread(main, args)  # the command line runs its own event loop
 
 
-NEW_KEY = "another-data-key-fedcba9876543210"
+NEW_KEY = "sYfDPBR9NqTmRBtju2Y6b_7sMJE3B0Po9xOuoRh-Cgk"
 
 
 @pytest.fixture
@@ -60,17 +59,17 @@ async def test_a_wrong_key_is_refused_and_rekey_rotates(hstorage, settings, cloc
     other = await Storage.open(settings.database_path, clock, data_key=NEW_KEY)
     try:
         with pytest.raises(DataKeyError):
-            await other.households.check_key()
+            await other.keys.check()
         assert await other.households.find_by_kk(VILLAGE, KK) is None  # the hash differs: not found
-        assert await other.households.rekey(DataCipher(KEY)) == 1
-        await other.households.check_key()
+        assert (await other.keys.rekey(KEY)).counts["households"] == 1
+        await other.keys.check()
         assert (await other.households.find_by_kk(VILLAGE, KK)).head == NAME
     finally:
         await other.close()
     with pytest.raises(DataKeyError):
-        await hstorage.households.check_key()  # the old key no longer opens the data
+        await hstorage.keys.check()  # the old key no longer opens the data
     with pytest.raises(DataKeyError):
-        DataCipher("short")
+        await Storage.open(settings.database_path, clock, data_key="short")
 
 
 async def test_without_a_key_household_data_is_refused(settings, clock):

@@ -7,7 +7,7 @@ from domain.households import sensitive_ids
 from runtime.settings import REPO_DIR
 
 VILLAGE = "32.04.12.2001"
-KEY = "test-data-key-0123456789abcdef"
+KEY = "0kTyZpzmJtb8GMHL0-M4WkkbKgjT0SGqF1OkjnPq7Ok"  # made by `households new-key`
 KK = "3204121503180007"
 NIK = "3204121508850003"  # born 15-08-1985, male
 NAME = "Budi Santoso"
