@@ -5,6 +5,7 @@ database is made only where no file exists."""
 import pytest
 
 from storage import DatabaseError, Storage
+from storage.crypto import new_key
 from tests.support.harness import TOKEN
 from tests.support.process import run_cli
 
@@ -34,7 +35,12 @@ def test_the_bot_refuses_to_start_on_an_empty_file(tmp_path, command):
     database = tmp_path / "data" / "lapordesa.sqlite3"
     database.parent.mkdir()
     database.write_bytes(b"")
-    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_PATH": database, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "DATABASE_PATH": database,
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+        "DATA_KEY": new_key(),
+    }  # the shipped KIA form needs one to run
     result = run_cli(command, env, cwd=tmp_path, check=False, timeout=30)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
