@@ -115,10 +115,11 @@ async def build_world(
         if language != "id":
             for persona in personas:
                 await storage.users.set_language(persona.telegram_id, language)
+        reports = await _history(storage, clock, forms, posyandu, kader, bidan, periods, today, home, rng)
+        clock.set(now)  # the history is back-dated; the guest's code must be valid from today
         [invitation] = await storage.users.create_invitations(
             Role.KADER, [ScopeEntry(area_code=HOME_VILLAGE, posyandu_id=home.id)], days=30
         )
-        reports = await _history(storage, clock, forms, posyandu, kader, bidan, periods, today, home, rng)
         others = tuple(sorted((set(kader.values()) | set(bidan.values())) - {p.telegram_id for p in personas}))
         return DemoWorld(database, personas, others, invitation, reports, tuple(str(p) for p in periods))
     finally:

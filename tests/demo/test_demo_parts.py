@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from devtools.demo import terminal
 from devtools.demo.history import plausible_answers
+from devtools.demo.world import build_world
 from domain import formflow
+from domain.clock import FixedClock
 from domain.forms import load_forms
 from domain.periods import Period
 from runtime.settings import REPO_DIR
+from storage import Storage
+from storage.users import Outcome
 
 FORMS = load_forms(REPO_DIR / "forms")
 
@@ -67,3 +72,16 @@ def test_history_answers_are_complete_and_break_no_hard_rule(form_id):
         assert formflow.is_complete(form, answers, context)
         assert formflow.all_broken_rules(form, answers, "hard", context) == []
         prev = answers
+
+
+@pytest.mark.parametrize("day", [1, 2, 15, 28])
+async def test_the_guests_invitation_code_works_on_the_day_the_demo_is_built(tmp_path, day):
+    """It used to be made on the back-dated clock of the history, so it had always expired."""
+    now = datetime(2026, 12, day, 3, 0, tzinfo=UTC)
+    world = await build_world(tmp_path / "demo.sqlite3", load_forms(REPO_DIR / "forms"), now)
+    storage = await Storage.open(world.database, FixedClock(now + timedelta(hours=1)))
+    try:
+        result = await storage.users.register(999_123, "Tamu", world.invitation)
+    finally:
+        await storage.close()
+    assert result.outcome is Outcome.REGISTERED
