@@ -6,42 +6,15 @@ bot's messages and in user guides); everything inside follows the selection.
 
 from __future__ import annotations
 
+from domain.periods import MONTHS_EN, MONTHS_ID
+
 from .model import IndicatorKind, Language, ReportStatus
 
 MONTHS_SHORT = {
     Language.ID: ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
     Language.EN: ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
-MONTHS_LONG = {
-    Language.ID: (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ),
-    Language.EN: (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
+MONTHS_LONG = {Language.ID: MONTHS_ID, Language.EN: MONTHS_EN}
 
 TEXTS: dict[str, tuple[str, str]] = {
     # column headers
